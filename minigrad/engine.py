@@ -1,0 +1,229 @@
+"""The backward pass: one iterative walk over the recorded graph in reverse topological order.
+
+Every gradient an op's VJP returns passes through ``_fit``, the single place
+where broadcasting is undone and shapes are checked. Gradients of a tensor
+used several times are summed in ``_walk``, the single place where they
+accumulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, _set_grad_enabled
+
+__all__ = ["backward", "grad_of"]
+
+# A node's VJPs are replaced by this after the walk frees it.
+_FREED: tuple = ()
+# Called as hook(node, g, sent) for each node the walk visits (used by mg.trace).
+Hook = Callable[[Tensor, Any, list], None]
+
+
+class GraphFreedError(RuntimeError):
+    """Backward was asked to walk through a graph that an earlier backward freed."""
+
+
+def _toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
+    """Nodes that require grad and lead to ``root``, root first, each after all its consumers.
+
+    Iterative depth-first post-order, so graph depth is bounded by memory, not
+    by the recursion limit. Parents of nodes in ``stop`` are not explored.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((node, True))
+        if node._vjps is _FREED:
+            raise GraphFreedError(
+                f"backward: the graph through this {node._op!r} node was freed by an earlier "
+                "backward(); call backward(retain_graph=True) the first time to walk it again"
+            )
+        if node._parents is not None and (stop is None or key not in stop):
+            for p in node._parents:
+                if p.requires_grad and id(p) not in seen:
+                    stack.append((p, False))
+    order.reverse()
+    return order
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _fit(g: Any, parent: Tensor, node: Tensor) -> Any:
+    """The gradient for ``parent`` in its shape and dtype (the one place broadcasting is undone)."""
+    shape = parent.data.shape
+    if g.shape != shape:
+        try:
+            g = _unbroadcast(g, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{node._op}: backward produced a gradient of shape {g.shape} "
+                f"for an input of shape {shape}"
+            ) from None
+    if g.dtype != parent.data.dtype:
+        g = g.astype(parent.data.dtype)
+    return g
+
+
+def _walk(
+    root: Tensor,
+    g: Any,
+    stop: set[int] | None,
+    retain_graph: bool,
+    create_graph: bool,
+    hook: Hook | None = None,
+) -> dict[int, tuple[Tensor, Any]]:
+    """Propagate ``g`` from ``root``; return {id: (tensor, grad)} for leaves and ``stop`` nodes."""
+    order = _toposort(root, stop)
+    if stop is not None:
+        order = _prune(order, stop)
+    pending: dict[int, Any] = {id(root): g}
+    arrived: dict[int, tuple[Tensor, Any]] = {}
+    for node in order:
+        key = id(node)
+        g = pending.pop(key, None)
+        if g is None:
+            continue
+        if node._vjps is None or (stop is not None and key in stop):
+            arrived[key] = (node, g)
+            if hook is not None:
+                hook(node, g, [])
+            continue
+        parents = node._parents
+        if create_graph:
+            args = (g, node, *parents)
+        else:
+            args = (g, node.data, *[p.data for p in parents])
+        sent = [] if hook is not None else None
+        for parent, vjp in zip(parents, node._vjps):
+            if not parent.requires_grad:
+                continue
+            gp = _fit(vjp(*args), parent, node)
+            if sent is not None:
+                sent.append((parent, gp))
+            k = id(parent)
+            previous = pending.get(k)
+            pending[k] = gp if previous is None else previous + gp
+        if hook is not None:
+            hook(node, g, sent)
+        if not retain_graph:
+            node._parents = None
+            node._vjps = _FREED
+    return arrived
+
+
+def _prune(order: list[Tensor], stop: set[int]) -> list[Tensor]:
+    """Keep only nodes from which some ``stop`` node can be reached (others get no useful gradient)."""
+    reaches: set[int] = set()
+    for node in reversed(order):  # inputs before the nodes that use them
+        key = id(node)
+        if key in stop or (
+            node._parents is not None and any(id(p) in reaches for p in node._parents)
+        ):
+            reaches.add(key)
+    return [node for node in order if id(node) in reaches]
+
+
+def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
+    """The upstream gradient to start from: ones for a one-element root, else ``grad`` (copied)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{caller}: this tensor does not require grad (no input of it requires grad, "
+            "or it was computed under no_grad())"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"{caller}: grad can be omitted only for a one-element output; this output has "
+                f"shape {root.data.shape}, so pass grad= an array of that shape"
+            )
+        return np.ones_like(root.data)
+    grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    if grad.shape != root.data.shape:
+        raise ValueError(
+            f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}"
+        )
+    return grad
+
+
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, hook: Hook | None = None) -> None:
+    """Add d(root)/d(leaf) · grad into ``leaf.grad`` for every leaf that requires grad."""
+    g = _seed(root, grad, "backward")
+    arrived = _walk(root, g, None, retain_graph, False, hook)
+    owned: set[int] = set()
+    for leaf, g in arrived.values():
+        # Each leaf gets an array of its own: copies where the walk handed the same
+        # array (or a view, or a NumPy scalar) to several places.
+        if type(g) is not np.ndarray or g.base is not None or id(g) in owned or not g.flags.writeable:
+            g = np.array(g, dtype=leaf.data.dtype)
+        owned.add(id(g))
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def grad_of(
+    root: Tensor,
+    inputs: Sequence[Tensor],
+    grad: Any = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> list[Any]:
+    """d(root)/d(input) · grad for each input, without touching any ``.grad``.
+
+    With ``create_graph`` the backward pass is itself recorded and the results
+    are Tensors that can be differentiated again; otherwise they are arrays.
+    An input that ``root`` does not depend on gets zeros.
+    """
+    if not root.requires_grad:
+        return [_zeros(x, create_graph) for x in inputs]
+    g = _seed(root, grad, "grad")
+    stop = {id(x) for x in inputs}
+    if create_graph:
+        with _set_grad_enabled(True):
+            arrived = _walk(root, Tensor(g), stop, True, True)
+    else:
+        arrived = _walk(root, g, stop, retain_graph, False)
+    out = []
+    for x in inputs:
+        hit = arrived.get(id(x))
+        out.append(_zeros(x, create_graph) if hit is None else hit[1])
+    return out
+
+
+def _zeros(x: Tensor, as_tensor: bool) -> Any:
+    z = np.zeros_like(x.data)
+    return Tensor(z) if as_tensor else z
+
+
+def depends_on_other_leaves(root: Tensor, inputs: Sequence[Tensor]) -> bool:
+    """True if ``root`` reaches a grad-requiring leaf outside ``inputs``, or an input is itself a node.
+
+    Then a gradient of ``root`` may have to be differentiated again by an outer
+    computation, so the backward pass must be recorded.
+    """
+    if any(x._vjps is not None for x in inputs):
+        return True
+    if not root.requires_grad:
+        return False
+    stop = {id(x) for x in inputs}
+    return any(n._vjps is None and id(n) not in stop for n in _toposort(root, stop))

@@ -1,0 +1,170 @@
+"""Ops that move elements without changing them: reshape, transpose, indexing, joins.
+
+Their VJPs move the gradient back: reshape it, transpose it by the inverse
+permutation, scatter it into zeros (adding where an index repeats), or slice it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, as_tensor, record
+from ._dual import value
+
+__all__ = [
+    "reshape", "transpose", "swapaxes", "broadcast_to", "astype",
+    "getitem", "scatter_add", "concatenate", "stack",
+]
+
+
+def _shape_arg(shape: tuple) -> tuple[int, ...]:
+    """Accept reshape(2, 3) and reshape((2, 3))."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """The same elements in a new shape.  VJP: g reshaped back."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    try:
+        data = x.data.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape shape {x.shape} into {shape}") from None
+    return record("reshape", data, (x,), _RESHAPE)
+
+
+_RESHAPE = (lambda g, out, x: g.reshape(x.shape),)
+
+
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """Permute axes (reverse them if none are given).  VJP: g permuted back."""
+    x = as_tensor(x)
+    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of a tensor's {x.ndim} axes")
+    inverse = tuple(int(i) for i in np.argsort([a % x.ndim for a in axes]))
+    return record("transpose", x.data.transpose(axes), (x,), (lambda g, out, x: g.transpose(inverse),))
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes.  VJP: exchange them back."""
+    x = as_tensor(x)
+    data = np.swapaxes(x.data, axis1, axis2)
+    return record("swapaxes", data, (x,), (lambda g, out, x: g.swapaxes(axis1, axis2),))
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """x repeated along new or size-1 axes, NumPy-style.  VJP: the engine sums it back."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    try:
+        data = np.broadcast_to(x.data, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return record("broadcast_to", data, (x,), _SAME)
+
+
+_SAME = (lambda g, out, x: g,)
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    """x converted to a floating ``dtype``.  VJP: g converted back (by the engine)."""
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return Tensor(x.data.astype(dtype))  # integer and boolean results are constants
+    return record("astype", x.data.astype(dtype), (x,), _SAME)
+
+
+def _index(idx: Any) -> Any:
+    """An index with any Tensors in it replaced by their arrays."""
+    if isinstance(idx, tuple):
+        return tuple(value(i) for i in idx)
+    return value(idx)
+
+
+def _is_basic(idx: Any) -> bool:
+    """True if ``idx`` cannot select an element twice (ints, slices, None, ..., or one boolean mask)."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    for part in parts:
+        if part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)):
+            continue
+        if isinstance(part, np.ndarray) and part.dtype == bool and len(parts) == 1:
+            continue
+        return False
+    return True
+
+
+def getitem(x: Any, idx: Any) -> Tensor:
+    """x[idx] with basic or fancy (integer-array) indexing.
+
+    VJP: scatter g into zeros of x's shape, adding where an index repeats.
+    """
+    x = as_tensor(x)
+    idx = _index(idx)
+    data = x.data[idx]
+    shape = x.shape
+    return record("getitem", data, (x,), (lambda g, out, x: scatter_add(g, idx, shape),))
+
+
+def scatter_add(g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
+    """zeros(shape) with ``g`` added at ``idx`` (repeated indices add up); the VJP of indexing.
+
+    Works on arrays and, recorded, on Tensors (its own VJP is indexing again).
+    """
+    if type(g) is Tensor:
+        return record("scatter_add", _scatter(g.data, idx, shape), (g,), (lambda gg, out, g: gg[idx],))
+    return _scatter(g, idx, shape)
+
+
+def _scatter(g: np.ndarray, idx: Any, shape: tuple[int, ...]) -> np.ndarray:
+    z = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(idx):
+        z[idx] = g
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+def _joinable(seq: Sequence[Any], op: str) -> list[Tensor]:
+    tensors = [as_tensor(t) for t in seq]
+    if not tensors:
+        raise ValueError(f"{op}: need at least one tensor")
+    return tensors
+
+
+def concatenate(seq: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.  VJP: each input gets its slice of g."""
+    tensors = _joinable(seq, "concatenate")
+    try:
+        data = np.concatenate([t.data for t in tensors], axis=axis)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"concatenate: shapes {shapes} cannot be joined along axis {axis}") from None
+    axis = axis % data.ndim
+    vjps, start = [], 0
+    for t in tensors:
+        where = (slice(None),) * axis + (slice(start, start + t.shape[axis]),)
+        vjps.append(lambda g, out, *xs, where=where: g[where])
+        start += t.shape[axis]
+    return record("concatenate", data, tuple(tensors), tuple(vjps))
+
+
+def stack(seq: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis.  VJP: each input gets its slice of g."""
+    tensors = _joinable(seq, "stack")
+    try:
+        data = np.stack([t.data for t in tensors], axis=axis)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"stack: shapes {shapes} must all be equal") from None
+    axis = axis % data.ndim
+    vjps = [
+        lambda g, out, *xs, where=(slice(None),) * axis + (i,): g[where] for i in range(len(tensors))
+    ]
+    return record("stack", data, tuple(tensors), tuple(vjps))
