@@ -1,13 +1,14 @@
 """minigrad: small, fast, readable reverse-mode automatic differentiation on NumPy.
 
-    import minigrad as mg
-    W = mg.Tensor(np.random.randn(2, 3), requires_grad=True)
-    loss = mg.tanh(X @ W).sum()
-    loss.backward()          # W.grad now holds d loss / d W
+import minigrad as mg
+W = mg.Tensor(np.random.randn(2, 3), requires_grad=True)
+loss = mg.tanh(X @ W).sum()
+loss.backward()          # W.grad now holds d loss / d W
 """
 
 from .engine import GraphFreedError
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .numerical import numerical_grad
 from .ops import (
     abs,
     add,
@@ -42,16 +43,52 @@ from .ops import (
     transpose,
     where,
 )
-from .numerical import numerical_grad
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "GraphFreedError",
-    "grad", "value_and_grad", "hvp", "jacobian", "hessian", "numerical_grad",
-    "add", "sub", "mul", "div", "pow", "neg", "matmul",
-    "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "clip", "maximum", "minimum", "where",
-    "sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax",
-    "reshape", "transpose", "swapaxes", "broadcast_to", "astype", "concatenate", "stack",
+    "Tensor",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "GraphFreedError",
+    "grad",
+    "value_and_grad",
+    "hvp",
+    "jacobian",
+    "hessian",
+    "numerical_grad",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "neg",
+    "matmul",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sqrt",
+    "clip",
+    "maximum",
+    "minimum",
+    "where",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "broadcast_to",
+    "astype",
+    "concatenate",
+    "stack",
 ]

@@ -62,9 +62,7 @@ def _toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
 def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
@@ -78,8 +76,7 @@ def _fit(g: Any, parent: Tensor, node: Tensor) -> Any:
             g = _unbroadcast(g, shape)
         except ValueError:
             raise RuntimeError(
-                f"{node._op}: backward produced a gradient of shape {g.shape} "
-                f"for an input of shape {shape}"
+                f"{node._op}: backward produced a gradient of shape {g.shape} for an input of shape {shape}"
             ) from None
     if g.dtype != parent.data.dtype:
         g = g.astype(parent.data.dtype)
@@ -138,9 +135,7 @@ def _prune(order: list[Tensor], stop: set[int]) -> list[Tensor]:
     reaches: set[int] = set()
     for node in reversed(order):  # inputs before the nodes that use them
         key = id(node)
-        if key in stop or (
-            node._parents is not None and any(id(p) in reaches for p in node._parents)
-        ):
+        if key in stop or (node._parents is not None and any(id(p) in reaches for p in node._parents)):
             reaches.add(key)
     return [node for node in order if id(node) in reaches]
 
@@ -161,9 +156,7 @@ def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
         return np.ones_like(root.data)
     grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.data.shape:
-        raise ValueError(
-            f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}"
-        )
+        raise ValueError(f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}")
     return grad
 
 

@@ -71,9 +71,9 @@ def arrays(shape: Any = None, domain: str = "real", dtype: Any = np.float64) -> 
         size = int(np.prod(shape_value))
         if domain == "separated" and size > 60:
             raise ValueError("arrays: the 'separated' domain has 60 distinct values; use a smaller shape")
-        return hnp.arrays(
-            np.float64, shape_value, elements=_elements(domain), unique=(domain == "separated")
-        ).map(lambda a: a.astype(dtype))
+        return hnp.arrays(np.float64, shape_value, elements=_elements(domain), unique=(domain == "separated")).map(
+            lambda a: a.astype(dtype)
+        )
 
     if isinstance(shape, st.SearchStrategy):
         return shape.flatmap(build)

@@ -173,7 +173,10 @@ def test_comparisons_return_boolean_arrays():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: mg.Tensor(np.ones((2, 3))) @ mg.Tensor(np.ones((4, 5))), r"matmul: shapes \(2, 3\) and \(4, 5\) are not aligned"),
+        (
+            lambda: mg.Tensor(np.ones((2, 3))) @ mg.Tensor(np.ones((4, 5))),
+            r"matmul: shapes \(2, 3\) and \(4, 5\) are not aligned",
+        ),
         (lambda: mg.Tensor(np.ones((2, 3))) + np.ones(4), r"add: .*shapes \(2, 3\) and \(4,\)"),
         (lambda: mg.Tensor(np.ones(6)).reshape(4), r"reshape: cannot reshape shape \(6,\) into \(4,\)"),
         (lambda: mg.Tensor(np.ones(3)).sum(axis=2), r"sum: axis 2 is out of range"),

@@ -16,8 +16,17 @@ from ._dual import value, where_
 from .arithmetic import _broadcasting, _operands
 
 __all__ = [
-    "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt",
-    "clip", "maximum", "minimum", "where",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sqrt",
+    "clip",
+    "maximum",
+    "minimum",
+    "where",
 ]
 
 
@@ -139,4 +148,3 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
         ) from None
     vjps = (lambda g, out, a, b: where_(cond, g, 0), lambda g, out, a, b: where_(cond, 0, g))
     return record("where", data, (a, b), vjps)
-

@@ -15,8 +15,15 @@ from ..tensor import Tensor, as_tensor, record
 from ._dual import value
 
 __all__ = [
-    "reshape", "transpose", "swapaxes", "broadcast_to", "astype",
-    "getitem", "scatter_add", "concatenate", "stack",
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "broadcast_to",
+    "astype",
+    "getitem",
+    "scatter_add",
+    "concatenate",
+    "stack",
 ]
 
 
@@ -164,7 +171,5 @@ def stack(seq: Sequence[Any], axis: int = 0) -> Tensor:
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise ValueError(f"stack: shapes {shapes} must all be equal") from None
     axis = axis % data.ndim
-    vjps = [
-        lambda g, out, *xs, where=(slice(None),) * axis + (i,): g[where] for i in range(len(tensors))
-    ]
+    vjps = [lambda g, out, *xs, where=(slice(None),) * axis + (i,): g[where] for i in range(len(tensors))]
     return record("stack", data, tuple(tensors), tuple(vjps))
