@@ -9,6 +9,7 @@ accumulate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -46,17 +47,21 @@ def _toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
             continue
         seen.add(key)
         stack.append((node, True))
-        if node._vjps is _FREED:
-            raise GraphFreedError(
-                f"backward: the graph through this {node._op!r} node was freed by an earlier "
-                "backward(); call backward(retain_graph=True) the first time to walk it again"
-            )
+        _check_not_freed(node)
         if node._parents is not None and (stop is None or key not in stop):
             for p in node._parents:
                 if p.requires_grad and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
     return order
+
+
+def _check_not_freed(node: Tensor) -> None:
+    if node._vjps is _FREED:
+        raise GraphFreedError(
+            f"backward: the graph through this {node._op!r} node was freed by an earlier "
+            "backward(); call backward(retain_graph=True) the first time to walk it again"
+        )
 
 
 def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
@@ -87,57 +92,83 @@ def _walk(
     root: Tensor,
     g: Any,
     stop: set[int] | None,
+    allowed: set[int] | None,
     retain_graph: bool,
     create_graph: bool,
     hook: Hook | None = None,
 ) -> dict[int, tuple[Tensor, Any]]:
-    """Propagate ``g`` from ``root``; return {id: (tensor, grad)} for leaves and ``stop`` nodes."""
-    order = _toposort(root, stop)
-    if stop is not None:
-        order = _prune(order, stop)
+    """Propagate ``g`` from ``root``; return {id: (tensor, grad)} for the leaves and ``stop`` nodes reached.
+
+    Nodes are visited newest first (a max-heap on creation number), which puts
+    every node after all the nodes that consume it: its gradient is complete
+    when it is visited. Gradients of a tensor used several times are summed
+    here and nowhere else. ``allowed`` (if given) limits the walk to those nodes.
+    """
     pending: dict[int, Any] = {id(root): g}
-    arrived: dict[int, tuple[Tensor, Any]] = {}
-    for node in order:
-        key = id(node)
-        g = pending.pop(key, None)
-        if g is None:
-            continue
-        if node._vjps is None or (stop is not None and key in stop):
-            arrived[key] = (node, g)
-            if hook is not None:
-                hook(node, g, [])
-            continue
+    ends: list[Tensor] = []
+    heap: list[tuple[int, Tensor]] = []
+    if root._vjps is None or (stop is not None and id(root) in stop):
+        ends.append(root)
+    else:
+        heap.append((-root._seq, root))
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(id(node))
+        if node._vjps is _FREED:
+            _check_not_freed(node)
         parents = node._parents
         if create_graph:
             args = (g, node, *parents)
+        elif len(parents) == 2:
+            args = (g, node.data, parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            args = (g, node.data, parents[0].data)
         else:
             args = (g, node.data, *[p.data for p in parents])
         sent = [] if hook is not None else None
         for parent, vjp in zip(parents, node._vjps):
             if not parent.requires_grad:
                 continue
-            gp = _fit(vjp(*args), parent, node)
+            k = id(parent)
+            if allowed is not None and k not in allowed:
+                continue
+            gp = vjp(*args)
+            data = parent.data
+            if gp.shape != data.shape or gp.dtype != data.dtype:
+                gp = _fit(gp, parent, node)
             if sent is not None:
                 sent.append((parent, gp))
-            k = id(parent)
             previous = pending.get(k)
-            pending[k] = gp if previous is None else previous + gp
+            if previous is not None:
+                pending[k] = previous + gp
+                continue
+            pending[k] = gp
+            if parent._vjps is None or (stop is not None and k in stop):
+                ends.append(parent)
+            else:
+                heappush(heap, (-parent._seq, parent))
         if hook is not None:
             hook(node, g, sent)
         if not retain_graph:
             node._parents = None
             node._vjps = _FREED
+    arrived = {}
+    for end in ends:
+        g = pending[id(end)]
+        if hook is not None:
+            hook(end, g, [])
+        arrived[id(end)] = (end, g)
     return arrived
 
 
-def _prune(order: list[Tensor], stop: set[int]) -> list[Tensor]:
-    """Keep only nodes from which some ``stop`` node can be reached (others get no useful gradient)."""
+def _reaching(root: Tensor, stop: set[int]) -> set[int]:
+    """Ids of the nodes from which some ``stop`` node can be reached (the rest get no useful gradient)."""
     reaches: set[int] = set()
-    for node in reversed(order):  # inputs before the nodes that use them
+    for node in reversed(_toposort(root, stop)):  # inputs before the nodes that use them
         key = id(node)
         if key in stop or (node._parents is not None and any(id(p) in reaches for p in node._parents)):
             reaches.add(key)
-    return [node for node in order if id(node) in reaches]
+    return reaches
 
 
 def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
@@ -153,7 +184,7 @@ def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
                 f"{caller}: grad can be omitted only for a one-element output; this output has "
                 f"shape {root.data.shape}, so pass grad= an array of that shape"
             )
-        return np.ones_like(root.data)
+        return np.ones(root.data.shape, dtype=root.data.dtype)
     grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.data.shape:
         raise ValueError(f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}")
@@ -163,7 +194,7 @@ def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, hook: Hook | None = None) -> None:
     """Add d(root)/d(leaf) · grad into ``leaf.grad`` for every leaf that requires grad."""
     g = _seed(root, grad, "backward")
-    arrived = _walk(root, g, None, retain_graph, False, hook)
+    arrived = _walk(root, g, None, None, retain_graph, False, hook)
     owned: set[int] = set()
     for leaf, g in arrived.values():
         # Each leaf gets an array of its own: copies where the walk handed the same
@@ -191,11 +222,12 @@ def grad_of(
         return [_zeros(x, create_graph) for x in inputs]
     g = _seed(root, grad, "grad")
     stop = {id(x) for x in inputs}
+    allowed = _reaching(root, stop)
     if create_graph:
         with _set_grad_enabled(True):
-            arrived = _walk(root, Tensor(g), stop, True, True)
+            arrived = _walk(root, Tensor(g), stop, allowed, True, True)
     else:
-        arrived = _walk(root, g, stop, retain_graph, False)
+        arrived = _walk(root, g, stop, allowed, retain_graph, False)
     out = []
     for x in inputs:
         hit = arrived.get(id(x))

@@ -8,6 +8,7 @@ only place where they are walked.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,7 +82,7 @@ class Tensor:
     tensors are constants.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_vjps", "_op")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_vjps", "_op", "_seq")
     __array_ufunc__ = None  # np.ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -101,6 +102,7 @@ class Tensor:
         self._parents: tuple[Tensor, ...] | None = None
         self._vjps: tuple[VJP, ...] | None = None
         self._op: str | None = None
+        self._seq: int = 0
 
     # -- basic attributes ------------------------------------------------
     @property
@@ -317,7 +319,13 @@ def _wrap(data: Any) -> Tensor:
     t._parents = None
     t._vjps = None
     t._op = None
+    t._seq = 0
     return t
+
+
+# Nodes are numbered as they are made. An op's inputs always exist before its
+# output, so decreasing numbers are a reverse topological order for free.
+_next_seq = itertools.count(1).__next__
 
 
 def record(op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...]) -> Tensor:
@@ -334,6 +342,7 @@ def record(op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...
                 t._parents = parents
                 t._vjps = vjps
                 t._op = op
+                t._seq = _next_seq()
                 break
     return t
 

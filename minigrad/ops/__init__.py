@@ -4,7 +4,7 @@ from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .elementwise import abs, clip, exp, log, maximum, minimum, relu, sigmoid, sqrt, tanh, where
 from .reduce import max, mean, min, sum
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, scatter_add, stack, swapaxes, transpose
-from .softmax import log_softmax, logsumexp, softmax
+from .softmax import log_softmax, logsumexp, softmax, softmax_cross_entropy
 
 __all__ = [
     "add",
@@ -41,4 +41,5 @@ __all__ = [
     "logsumexp",
     "softmax",
     "log_softmax",
+    "softmax_cross_entropy",
 ]

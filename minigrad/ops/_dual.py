@@ -44,11 +44,14 @@ def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
 
 
 def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` repeated to ``shape``. For arrays, a new array: cheaper than np.broadcast_to's view to make."""
     if type(x) is Tensor:
         from .shape import broadcast_to
 
         return broadcast_to(x, shape)
-    return np.broadcast_to(x, shape)
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
 
 
 def keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -62,6 +65,8 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
     if axis is None:
         return None
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:

@@ -26,7 +26,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     def vjp(g, out, x):
         return broadcast_to_(g.reshape(kept), x.shape)
 
-    return record("sum", np.sum(x.data, axis=axes, keepdims=keepdims), (x,), (vjp,))
+    return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), (vjp,))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -40,7 +40,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     def vjp(g, out, x):
         return broadcast_to_(g.reshape(kept) * scale, x.shape)
 
-    return record("mean", np.mean(x.data, axis=axes, keepdims=keepdims), (x,), (vjp,))
+    return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), (vjp,))
 
 
 def _extreme(op: str, fn: Any, x: Any, axis: Any, keepdims: bool) -> Tensor:

@@ -13,7 +13,7 @@ import numpy as np
 from ..tensor import Tensor, as_tensor, record
 from ._dual import exp_, keepdims_shape, normalize_axis
 
-__all__ = ["logsumexp", "softmax", "log_softmax"]
+__all__ = ["logsumexp", "softmax", "log_softmax", "softmax_cross_entropy"]
 
 
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
@@ -63,3 +63,73 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
         return g - exp_(out) * g.sum(axis=ax, keepdims=True)
 
     return record("log_softmax", data, (x,), (vjp,))
+
+
+def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(logits) against ``target``, fused: -Σ_c t_c log softmax(z)_c.
+
+    ``logits`` has classes on the last axis; ``target`` is either integer labels
+    (shape ``logits.shape[:-1]``) or class probabilities / one-hot rows (the
+    shape of ``logits``). ``reduction`` is "mean" (over samples), "sum" or "none".
+    VJP: g · (softmax(z) Σ_c t_c - t), which for labels is the tutorials' δ3 = ŷ - y.
+    """
+    z = as_tensor(logits)
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if z.ndim == 0:
+        raise ValueError("softmax_cross_entropy: logits need a class axis, got a 0-d tensor")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    labels = t.dtype.kind in "iub" and t.shape == z.shape[:-1]
+    if labels:
+        if t.size and (t.min() < 0 or t.max() >= z.shape[-1]):
+            raise ValueError(
+                f"softmax_cross_entropy: labels must lie in [0, {z.shape[-1]}) for logits of shape {z.shape}"
+            )
+    elif t.shape != z.shape:
+        raise ValueError(
+            f"softmax_cross_entropy: target shape {t.shape} fits neither labels {z.shape[:-1]} "
+            f"nor probabilities {z.shape} for logits of shape {z.shape}"
+        )
+    s = z.data - _shift(z.data, -1)
+    e = np.exp(s)
+    se = np.sum(e, axis=-1, keepdims=True)
+    if labels:
+        picked = np.take_along_axis(s, t[..., None].astype(np.intp), axis=-1)[..., 0]
+        losses = np.log(se[..., 0]) - picked
+    else:
+        losses = np.log(se[..., 0]) * t.sum(axis=-1) - np.sum(t * s, axis=-1)
+    n = max(losses.size, 1)
+    data = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    onehot = None
+
+    def vjp(g, out, z):
+        nonlocal onehot
+        if reduction == "none":
+            g = g.reshape(g.shape + (1,))
+        elif reduction == "mean":
+            g = g * (1.0 / n)
+        if type(z) is Tensor:  # recorded pass: build δ from differentiable ops
+            if onehot is None:
+                onehot = _one_hot(t, z.shape, z.dtype) if labels else t
+            return (softmax(z) * onehot.sum(axis=-1, keepdims=True) - onehot) * g
+        delta = e / se
+        if labels:
+            delta[_label_index(t)] -= 1  # each sample's own class once: plain indexing is safe
+        else:
+            delta = delta * t.sum(axis=-1, keepdims=True) - t
+        return delta * g
+
+    return record("softmax_cross_entropy", data, (z,), (vjp,))
+
+
+def _label_index(labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The index of each sample's labelled class: (rows..., labels)."""
+    if labels.ndim == 1:
+        return (np.arange(labels.shape[0]), labels)
+    return (*np.indices(labels.shape, sparse=True), labels)
+
+
+def _one_hot(labels: np.ndarray, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    onehot = np.zeros(shape, dtype=dtype)
+    np.put_along_axis(onehot, labels[..., None].astype(np.intp), 1, axis=-1)
+    return onehot
