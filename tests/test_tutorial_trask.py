@@ -1,20 +1,14 @@
-"""Done-when of the core: Trask's 60,000-iteration alpha table, reproduced through Tensor + backward().
+"""Trask's 60,000-iteration alpha table, reproduced through Tensor + backward().
 
 The expected strings are the tutorial's printed output (../shared/seeds/trask-gradient-descent.txt,
 hidden size 4, np.random.seed(1)), which Python 2 printed with 12 significant digits.
 Alphas 100 and 1000 are chaotic (they differ after ~11 digits across platforms) and are not compared.
 """
 
-import importlib.util
-from pathlib import Path
-
+import numpy as np
 import pytest
 
-spec = importlib.util.spec_from_file_location(
-    "trask_alpha_table", Path(__file__).parents[1] / "examples" / "trask_alpha_table.py"
-)
-trask = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(trask)
+from minigrad.tutorials.xor import surface_descent, train_alpha
 
 PRINTED = {
     0.001: ["0.496410031903", "0.495164025493", "0.493596043188", "0.491606358559", "0.489100166544", "0.485977857846"],
@@ -48,5 +42,21 @@ PRINTED = {
 
 @pytest.mark.parametrize("alpha", list(PRINTED))
 def test_alpha_table_matches_the_tutorial_to_12_digits(alpha):
-    errors = trask.train(alpha, hidden=4, iterations=60000)
-    assert [f"{e:.12g}" for e in errors] == PRINTED[alpha]
+    run = train_alpha(alpha, hidden=4, iterations=60000)
+    assert run.iterations == [0, 10000, 20000, 30000, 40000, 50000]
+    assert [f"{e:.12g}" for e in run.errors] == PRINTED[alpha]
+    if alpha == 10:  # the tutorial prints weights and update-direction changes for this run
+        np.testing.assert_allclose(
+            run.synapse_1.ravel(), [-8.58485788, 10.1786297, -14.87601886, 7.57026121], atol=5e-9
+        )
+        np.testing.assert_array_equal(run.synapse_0_direction_changes, [[7, 19, 2, 6], [7, 2, 0, 22], [19, 26, 9, 17]])
+        np.testing.assert_array_equal(run.synapse_1_direction_changes.ravel(), [22, 15, 4, 15])
+    if alpha == 0.001:
+        np.testing.assert_array_equal(run.synapse_0_direction_changes, [[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 1]])
+
+
+def test_two_weight_descent_goes_downhill():
+    path = surface_descent(iterations=2000, every=100)
+    assert path.shape == (21, 3)
+    assert np.all(np.diff(path[:, 2]) <= 1e-12)  # error never rises at alpha 1 on this convex-ish bowl
+    assert path[-1, 0] > path[0, 0]  # the first weight grows: output correlates with the first input

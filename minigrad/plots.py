@@ -1,0 +1,172 @@
+"""The tutorials' figures, drawn with matplotlib (an optional dependency: ``pip install minigrad-np[plot]``).
+
+Every function draws one figure, writes it as PNG to ``path`` and returns the
+path. The Agg backend is used, so nothing needs a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "decision_boundary",
+    "hidden_size_grid",
+    "loss_curves",
+    "alpha_curves",
+    "error_surface",
+    "bfgs_costs",
+    "train_test_costs",
+]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise ImportError("minigrad.plots needs matplotlib: pip install 'minigrad-np[plot]'") from None
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    return path
+
+
+def _boundary(ax: Any, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+    """Shade the class ``predict`` gives each point of a grid around X, then scatter the data."""
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 300)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 300)
+    xx, yy = np.meshgrid(xs, ys)
+    zz = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    levels = np.arange(int(max(zz.max(), y.max())) + 2) - 0.5
+    ax.contourf(xx, yy, zz, levels=levels, cmap="Spectral", alpha=0.8)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Spectral", s=22, edgecolors="k", linewidths=0.5)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
+def decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray, path: str | Path, title: str
+) -> Path:
+    """The classes a trained model predicts over the plane, with the data on top (as the 2-H-2 tutorial draws it)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    _boundary(ax, predict, X, y)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def hidden_size_grid(
+    models: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]],
+    X: np.ndarray,
+    y: np.ndarray,
+    path: str | Path,
+    accuracies: Sequence[float] | None = None,
+) -> Path:
+    """One decision-boundary panel per hidden-layer size (the tutorial's 1, 2, 3, 4, 5, 20, 50 grid)."""
+    plt = _pyplot()
+    cols = 4 if len(models) > 4 else len(models)
+    rows = int(np.ceil(len(models) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.4 * rows), squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(models):
+            ax.axis("off")
+            continue
+        hidden, predict = models[k]
+        _boundary(ax, predict, X, y)
+        extra = f", train acc {accuracies[k]:.1%}" if accuracies is not None else ""
+        ax.set_title(f"Hidden layer size {hidden}{extra}", fontsize=10)
+    fig.suptitle("Decision boundaries of the 2-H-2 tanh network as the hidden layer grows")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def loss_curves(
+    histories: Mapping[str, Sequence[float]],
+    path: str | Path,
+    title: str,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    logy: bool = True,
+    steps: Mapping[str, Sequence[int]] | None = None,
+) -> Path:
+    """Loss against step for each labelled run."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for label, values in histories.items():
+        x = steps[label] if steps is not None else np.arange(len(values))
+        ax.plot(x, values, label=label, lw=1.6)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return _save(fig, path)
+
+
+def alpha_curves(runs: Sequence[Any], path: str | Path) -> Path:
+    """Mean |error| against iteration for each alpha of the sweep, on a log scale (``AlphaRun`` objects)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for run in runs:
+        ax.plot(run.iterations, run.errors, marker="o", ms=3, label=f"alpha = {run.alpha:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("mean |layer_2 − y|")
+    ax.set_title(f"3-{runs[0].hidden}-1 sigmoid network on XOR data: error by step size alpha")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, ncol=2)
+    return _save(fig, path)
+
+
+def error_surface(
+    w1: np.ndarray, w2: np.ndarray, errors: np.ndarray, path_points: np.ndarray, path: str | Path
+) -> Path:
+    """The 2-weight network's error over a weight grid, as a filled contour, with the descent path on it."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.2, 5))
+    contour = ax.contourf(w1, w2, errors, levels=30, cmap="viridis")
+    fig.colorbar(contour, ax=ax, label="mean |layer_1 − y|")
+    ax.plot(path_points[:, 0], path_points[:, 1], color="white", lw=1.5, label="gradient descent path")
+    ax.scatter(path_points[0, 0], path_points[0, 1], color="red", zorder=3, label="start")
+    ax.scatter(path_points[-1, 0], path_points[-1, 1], color="orange", marker="*", s=120, zorder=3, label="end")
+    ax.set_xlabel("synapse_0[0] (first weight)")
+    ax.set_ylabel("synapse_0[1] (second weight)")
+    ax.set_title("Error surface of the 2-weight sigmoid network")
+    ax.legend(loc="lower left", fontsize=8)
+    return _save(fig, path)
+
+
+def bfgs_costs(costs: Mapping[str, Sequence[float]], path: str | Path) -> Path:
+    """Cost J after each optimizer iteration (the regression tutorial's BFGS plot)."""
+    return loss_curves(
+        costs, path, "Sleep/study network: cost J per iteration", xlabel="iteration", ylabel="cost J", logy=True
+    )
+
+
+def train_test_costs(curves: Mapping[str, Sequence[float]], path: str | Path) -> Path:
+    """Train and test cost per iteration, with and without L2 regularisation (the overfitting experiment)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for label, values in curves.items():
+        ax.plot(values, label=label, ls="--" if "test" in label else "-", lw=1.6)
+    ax.set_yscale("log")
+    ax.set_xlabel("BFGS iteration")
+    ax.set_ylabel("cost J")
+    ax.set_title("Overfitting: train vs test cost, with and without L2")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
