@@ -38,22 +38,26 @@ class AlphaRun:
     completed: int = 0
 
     def report(self) -> str:
-        """The tutorial's printout for this alpha."""
+        """The tutorial's printout for this alpha: the error table, then ``weights_report()``."""
         lines = [f"Training With Alpha:{self.alpha:g}"]
         lines += [f"Error after {i} iterations:{e:.12g}" for i, e in zip(self.iterations, self.errors)]
-        np.set_printoptions(precision=8, suppress=True)
-        lines += [
-            "Synapse 0",
-            str(self.synapse_0),
-            "Synapse 0 Update Direction Changes",
-            str(self.synapse_0_direction_changes),
-            "Synapse 1",
-            str(self.synapse_1),
-            "Synapse 1 Update Direction Changes",
-            str(self.synapse_1_direction_changes),
-        ]
-        np.set_printoptions()
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n" + self.weights_report()
+
+    def weights_report(self) -> str:
+        """Final weights and update-direction change counts, as the tutorial prints them."""
+        with np.printoptions(precision=8, suppress=True):
+            return "\n".join(
+                [
+                    "Synapse 0",
+                    str(self.synapse_0),
+                    "Synapse 0 Update Direction Changes",
+                    str(self.synapse_0_direction_changes),
+                    "Synapse 1",
+                    str(self.synapse_1),
+                    "Synapse 1 Update Direction Changes",
+                    str(self.synapse_1_direction_changes),
+                ]
+            )
 
 
 def train_alpha(
