@@ -3,6 +3,11 @@
 A *parameter* is a leaf Tensor with ``requires_grad=True`` held by a module,
 directly or inside lists, tuples and dicts. Names are dotted paths through
 attributes, indices and keys, as in PyTorch: ``layers.0.W``.
+
+There is no ``Parameter`` class: a parameter is a plain ``mg.Tensor(...,
+requires_grad=True)``, because the core's fast paths test ``type(x) is Tensor``
+and a subclass would fall off them. Frozen tensors (``requires_grad=False``)
+are constants: they are neither trained nor saved in ``state_dict``.
 """
 
 from __future__ import annotations
