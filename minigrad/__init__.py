@@ -94,3 +94,10 @@ __all__ = [
     "concatenate",
     "stack",
 ]
+
+# Models, losses, optimizers, data and files, built on the Tensor API above.
+from . import datasets, losses, nn, optim
+from .io import LoadError, load, save
+from .train import History, fit
+
+__all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]
