@@ -54,27 +54,33 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     log_probs = as_tensor(log_probs)
     t = _target_array(target)
-    fn = "nll_loss"
-    if log_probs.ndim < 1:
-        raise ValueError(f"{fn}: expected scores of shape (N, C), got shape {log_probs.shape}")
-    classes = log_probs.shape[-1]
+    _check_target(log_probs, t, "nll_loss")
     if t.dtype.kind in "iu":
-        if t.shape != log_probs.shape[:-1]:
+        chosen = t[..., None] == np.arange(log_probs.shape[-1])
+        picked = ops.where(chosen, log_probs, 0.0)  # where, not a product: 0 · (−inf) would be nan
+    else:
+        picked = _weighted(log_probs, t)
+    return _reduce(-ops.sum(picked, axis=-1), reduction, "nll_loss")
+
+
+def _check_target(scores: Tensor, t: np.ndarray, fn: str) -> None:
+    """Labels of shape scores.shape[:-1] in [0, C), or probabilities of the scores' shape."""
+    if scores.ndim < 1:
+        raise ValueError(f"{fn}: expected scores of shape (N, C), got shape {scores.shape}")
+    classes = scores.shape[-1]
+    if t.dtype.kind in "iu":
+        if t.shape != scores.shape[:-1]:
             raise ValueError(
-                f"{fn}: integer labels must have shape {log_probs.shape[:-1]} for scores of shape "
-                f"{log_probs.shape}, got labels of shape {t.shape}"
+                f"{fn}: integer labels must have shape {scores.shape[:-1]} for scores of shape "
+                f"{scores.shape}, got labels of shape {t.shape}"
             )
         if t.size and (t.min() < 0 or t.max() >= classes):
             raise ValueError(f"{fn}: labels must lie in [0, {classes}), got values in [{t.min()}, {t.max()}]")
-        chosen = t[..., None] == np.arange(classes)
-        picked = ops.where(chosen, log_probs, 0.0)  # where, not a product: 0 · (−inf) would be nan
     elif t.dtype.kind == "f":
-        if t.shape != log_probs.shape:
-            raise ValueError(f"{fn}: probability targets must have the scores' shape {log_probs.shape}, got {t.shape}")
-        picked = _weighted(log_probs, t)
+        if t.shape != scores.shape:
+            raise ValueError(f"{fn}: probability targets must have the scores' shape {scores.shape}, got {t.shape}")
     else:
         raise TypeError(f"{fn}: target must hold integer labels or float probabilities, got dtype {t.dtype}")
-    return _reduce(-ops.sum(picked, axis=-1), reduction, fn)
 
 
 def _weighted(log_probs: Tensor, t: np.ndarray) -> Tensor:
@@ -86,18 +92,18 @@ def _weighted(log_probs: Tensor, t: np.ndarray) -> Tensor:
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from raw scores of shape (..., C), through a max-shifted log-softmax.
+    """Softmax cross-entropy from raw scores of shape (..., C), as one fused op.
 
-    loss_n = −Σ_c y_nc log softmax(z_n)_c = logsumexp(z_n) − z_n,y.  Finite and
-    exact at logits of ±1000. ``target``: integer labels (...) or probabilities (..., C).
+    loss_n = −Σ_c y_nc log softmax(z_n)_c = logsumexp(z_n) − z_n,y, max-shifted so
+    logits of ±1000 are finite and exact. Its gradient is the tutorials'
+    δ3 = softmax(z) − y. ``target``: integer labels (...) or probabilities (..., C).
     """
     logits = as_tensor(logits)
-    if logits.ndim < 1:
-        raise ValueError(f"cross_entropy: expected scores of shape (N, C), got shape {logits.shape}")
-    try:
-        return nll_loss(ops.log_softmax(logits, -1), target, reduction)
-    except (ValueError, TypeError) as e:
-        raise type(e)(str(e).replace("nll_loss", "cross_entropy", 1)) from None
+    t = _target_array(target)
+    _check_target(logits, t, "cross_entropy")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return ops.softmax_cross_entropy(logits, t, reduction)
 
 
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
