@@ -92,7 +92,8 @@ def fit(
     by more than ``min_delta``, restoring the best epoch's parameters when
     ``restore_best``. A nan/inf loss or gradient stops training with the
     parameters of the last finite step (a ``RuntimeWarning`` says so, and
-    ``history.stopped``).
+    ``history.stopped``). Ctrl-C (KeyboardInterrupt) stops training cleanly:
+    the history so far is returned and no parameter is left half-updated.
     """
     X, y = _array(X), _array(y)
     n = len(X)
@@ -119,56 +120,65 @@ def fit(
         warnings.warn(f"fit: {reason}", RuntimeWarning, stacklevel=3)
         return history
 
-    for epoch in range(epochs):
-        if full:
-            batches = [None]
-        else:
-            order = source.permutation(n) if source is not None else np.arange(n)
-            batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-        epoch_losses = []
-        for idx in batches:
-            xb, yb = (X_full, y) if idx is None else (Tensor(X[idx]), y[idx])
-            optimizer.zero_grad()
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            value = float(np.asarray(loss.data).reshape(()))
-            step = history.steps
-            if not np.isfinite(value):
-                return stop(f"the loss became {value} at step {step}; kept the parameters of the last finite step")
-            loss.backward()
-            for a, p in zip(last_good, params):
-                np.copyto(a, p.data)
-            try:
-                optimizer.step()
-            except NonFiniteError as e:
-                return stop(f"{e} (step {step}); kept the parameters of the last finite step")
-            if schedule is not None:
-                schedule.step()
-            history.loss.append(value)
-            epoch_losses.append(value)
-            if metric is not None:
-                history.metric.append(float(metric(out, yb)))
-            if print_every and step % print_every == 0:
-                print_fn(f"Loss after iteration {step}: {value:f}")  # the tutorial's "%i: %f"
-            history.steps += 1
-        history.epochs += 1
-        history.epoch_loss.append(float(np.mean(epoch_losses)))
-        monitored = history.epoch_loss[-1]
-        if validation is not None:
-            with no_grad():
-                Xv, yv = validation
-                monitored = float(np.asarray(loss_fn(model(Tensor(_array(Xv))), _array(yv)).data).reshape(()))
-            history.val_loss.append(monitored)
-        if patience is not None:
-            if monitored < best - min_delta:
-                best, wait, history.best_epoch = monitored, 0, epoch
-                best_params = [p.data.copy() for p in params]
+    updating = False
+    try:
+        for epoch in range(epochs):
+            if full:
+                batches = [None]
             else:
-                wait += 1
-                if wait >= patience:
-                    history.stopped = f"early stopping: {patience} epochs without improvement"
-                    history.stopped += f" (best epoch {history.best_epoch})"
-                    if restore_best and best_params is not None:
-                        restore(best_params)
-                    break
+                order = source.permutation(n) if source is not None else np.arange(n)
+                batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+            epoch_losses = []
+            for idx in batches:
+                xb, yb = (X_full, y) if idx is None else (Tensor(X[idx]), y[idx])
+                optimizer.zero_grad()
+                out = model(xb)
+                loss = loss_fn(out, yb)
+                value = float(np.asarray(loss.data).reshape(()))
+                step = history.steps
+                if not np.isfinite(value):
+                    return stop(f"the loss became {value} at step {step}; kept the parameters of the last finite step")
+                loss.backward()
+                for a, p in zip(last_good, params):
+                    np.copyto(a, p.data)
+                try:
+                    updating = True
+                    optimizer.step()
+                    updating = False
+                except NonFiniteError as e:
+                    return stop(f"{e} (step {step}); kept the parameters of the last finite step")
+                if schedule is not None:
+                    schedule.step()
+                history.loss.append(value)
+                epoch_losses.append(value)
+                if metric is not None:
+                    history.metric.append(float(metric(out, yb)))
+                if print_every and step % print_every == 0:
+                    print_fn(f"Loss after iteration {step}: {value:f}")  # the tutorial's "%i: %f"
+                history.steps += 1
+            history.epochs += 1
+            history.epoch_loss.append(float(np.mean(epoch_losses)))
+            monitored = history.epoch_loss[-1]
+            if validation is not None:
+                with no_grad():
+                    Xv, yv = validation
+                    monitored = float(np.asarray(loss_fn(model(Tensor(_array(Xv))), _array(yv)).data).reshape(()))
+                history.val_loss.append(monitored)
+            if patience is not None:
+                if monitored < best - min_delta:
+                    best, wait, history.best_epoch = monitored, 0, epoch
+                    best_params = [p.data.copy() for p in params]
+                else:
+                    wait += 1
+                    if wait >= patience:
+                        history.stopped = f"early stopping: {patience} epochs without improvement"
+                        history.stopped += f" (best epoch {history.best_epoch})"
+                        if restore_best and best_params is not None:
+                            restore(best_params)
+                        break
+    except KeyboardInterrupt:
+        # Ctrl-C keeps what was computed; an update cut off halfway is undone.
+        if updating:
+            restore(last_good)
+        history.stopped = f"interrupted by the user after {history.steps} steps"
     return history

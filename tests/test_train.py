@@ -150,3 +150,37 @@ def test_fit_errors():
 def test_accuracy_helper():
     assert accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1])) == 0.5
     assert accuracy(mg.Tensor(np.array([[0.7], [0.2]])), np.array([[1.0], [1.0]])) == 0.5
+
+
+def test_ctrl_c_mid_update_keeps_consistent_parameters_and_history():
+    model = mg.nn.MLP([2, 3, 2])
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = np.arange(8) % 2
+    inner = mg.optim.SGD(model, lr=0.1)
+
+    class InterruptedOnThirdStep:
+        calls = 0
+
+        def zero_grad(self):
+            inner.zero_grad()
+
+        def step(self):
+            self.calls += 1
+            if self.calls == 3:
+                first = model.parameters()[0]
+                first.data -= 0.1 * first.grad  # half of an update, then Ctrl-C
+                raise KeyboardInterrupt
+            inner.step()
+
+    before = None
+
+    def loss_fn(out, target):
+        nonlocal before
+        before = [p.data.copy() for p in model.parameters()]
+        return mg.losses.cross_entropy(out, target)
+
+    history = mg.fit(model, X, y, loss_fn, InterruptedOnThirdStep(), epochs=10)
+    assert history.stopped == "interrupted by the user after 2 steps"
+    assert len(history.loss) == 2
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)
