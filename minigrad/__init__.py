@@ -43,6 +43,7 @@ from .ops import (
     transpose,
     where,
 )
+from .tape import draw, to_dot, trace
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
@@ -91,4 +92,7 @@ __all__ = [
     "astype",
     "concatenate",
     "stack",
+    "trace",
+    "draw",
+    "to_dot",
 ]
