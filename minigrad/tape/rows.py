@@ -127,6 +127,11 @@ def _axes_text(axes: tuple[int, ...]) -> str:
     return "Σ over axes " + ", ".join(map(str, axes))
 
 
+def _d(label: str) -> str:
+    """``dW1``, ``d%2``; ``d(data_loss)`` where a bare prefix would misread."""
+    return f"d{label}" if len(label) <= 3 or label.startswith("%") else f"d({label})"
+
+
 def _rules(
     op: str, out: str, ins: list[str], needs: list[bool], summed: tuple[tuple[int, ...], ...]
 ) -> tuple[str, ...]:
@@ -145,7 +150,7 @@ def _rules(
             text = template.format(out=out, a=a, b=b, x=x)
         if summed[i]:
             text += ", " + _axes_text(summed[i])
-        rules.append(f"d{x} = {text}")
+        rules.append(f"{_d(x)} = {text}")
     return tuple(rules)
 
 
