@@ -125,7 +125,7 @@ def test_scalar_constants_appear_by_value_and_the_table_shows_kinds():
     assert tr.row("%4").rule == "d%2 = g * 2 * %2**(2 - 1)"
     text = str(tr)
     lines = text.splitlines()
-    assert lines[0].startswith("graph of loss: 6 nodes: 1 leaves, 2 constants, 3 ops")
+    assert lines[0].startswith("graph of loss: 6 nodes: 1 leaf, 2 constants, 3 ops")
     assert re.search(r"^1\s+data\s+const\s+\(3,\)\s+float64\s+-", text, re.M)
     assert re.search(r"^0\s+w\s+leaf\s+\(3,\)\s+float64\s+yes", text, re.M)
     assert re.search(r"^4\s+%4\s+pow\s+%2, 2\s", text, re.M)
@@ -398,3 +398,15 @@ def test_the_example_explains_and_draws_the_tutorial_network(tmp_path, capsys):
 def test_the_dot_checker_rejects_broken_text(broken):
     with pytest.raises(AssertionError):
         parse_dot(broken)
+
+
+def test_single_tensors_trace_draw_and_export(tmp_path):
+    c = mg.Tensor(3.0)
+    assert [r.label for r in mg.trace(c).rows] == ["3"] and "0  3     const" in str(mg.trace(c))
+    nodes, edges = parse_dot(mg.to_dot(c))
+    assert nodes == {"n0"} and edges == []
+    _png(mg.draw(c, tmp_path / "c.png"))
+    x = mg.Tensor(np.ones(2), requires_grad=True, name="x")
+    tr = mg.trace(x, backward=True, grad=np.array([1.0, 2.0]))
+    assert [s.label for s in tr.steps] == ["x"] and "→ added into x.grad" in tr.backward_table()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .rows import CONST, Row, graph_rows
+from .rows import CONST, Row, graph_rows, shown_rows
 from .style import SIGMA, STYLE, node_lines, style_key, sum_mark
 from .trace import Trace
 
@@ -41,7 +41,7 @@ def to_dot(y: Tensor | Trace, name: str = "minigrad") -> str:
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
         '  edge [color="#555555", arrowsize=0.7];',
     ]
-    shown = [r for r in rows if not r.is_scalar_constant]
+    shown = shown_rows(rows)
     for r in shown:
         fill, colour, _ = STYLE[style_key(r, rows)]
         style = ', style="rounded,filled,dashed"' if r.kind == CONST else ""

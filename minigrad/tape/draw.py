@@ -14,13 +14,15 @@ import numpy as np
 
 from ..tensor import Tensor
 from .layout import Layout, layout
-from .rows import Row, graph_rows
+from .rows import Row, graph_rows, shown_rows
 from .style import LEGEND, SIGMA, STYLE, node_lines, style_key, sum_mark
+from .text import op_counts
 from .trace import Trace
 
 __all__ = ["draw"]
 
 TITLE_PT, DETAIL_PT = 9.0, 7.5
+MIN_WIDTH = 8.0  # inches: room for the legend
 
 
 def _rows_and_grads(y: Tensor | Trace) -> tuple[list[Row], dict[int, float]]:
@@ -55,13 +57,13 @@ def draw(
             "mg.trace(y) and mg.to_dot(y) work without it"
         ) from None
     rows, grads = _rows_and_grads(y)
-    shown = [r for r in rows if not r.is_scalar_constant]
+    shown = shown_rows(rows)
     compact = len(shown) > max_nodes
     big = len(shown) > 20000
     lay = layout(rows, sweeps=0 if big else 8, waypoints=not compact, tight=not big)
-    counts = Trace(shown, [], None, None).counts()
+    counts = dict(op_counts(shown).most_common())
     listed = ", ".join(f"{n} {op}" for op, n in list(counts.items())[:8]) + (", …" if len(counts) > 8 else "")
-    head = title or f"graph of {rows[-1].label}: {len(shown)} nodes ({listed})"
+    head = title or f"graph of {rows[-1].label}: {len(shown)} node{'s' if len(shown) != 1 else ''} ({listed})"
     if compact:
         fig = _compact(Figure, lay, rows, head, max_nodes)
     else:
@@ -75,7 +77,7 @@ def draw(
 def _legend(fig: Any, rows: list[Row]) -> None:
     from matplotlib.patches import Patch
 
-    present = {"op", "output"} | {r.kind for r in rows if not r.is_scalar_constant}
+    present = {"op", "output"} | {r.kind for r in shown_rows(rows)}
     handles = [
         Patch(facecolor=STYLE[k][0], edgecolor=STYLE[k][1], linestyle=STYLE[k][2], label=LEGEND[k])
         for k in LEGEND
@@ -104,12 +106,13 @@ def _detailed(Figure: Any, lay: Layout, rows: list[Row], grads: dict[int, float]
     def at(col: float, row: float) -> tuple[float, float]:
         return margin + bw / 2 + col * pitch_x, foot + bh / 2 + 0.1 + (top - row) * pitch_y
 
-    fig = Figure(figsize=(max(width, 6.0), height))
+    width = max(width, MIN_WIDTH)
+    fig = Figure(figsize=(width, height))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, max(width, 6.0))
+    ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.axis("off")
-    fig.text(margin / max(width, 6.0), 1 - 0.3 / height, head, fontsize=10, va="center")
+    fig.text(margin / width, 1 - 0.3 / height, head, fontsize=10, va="center")
     _legend(fig, rows)
 
     # Each edge leaves the right side of its source and enters the left side of its target,
@@ -175,7 +178,7 @@ def _compact(Figure: Any, lay: Layout, rows: list[Row], head: str, max_nodes: in
 
     cols = max(lay.columns, 1)
     span = max(lay.height, 1.0)
-    width = min(max(6.0, 0.3 * cols), 30.0)
+    width = min(max(MIN_WIDTH, 0.3 * cols), 30.0)
     height = min(max(4.0, 0.3 * span + 1.5), 20.0)
     sx, sy = (width - 1.0) / max(cols - 1, 1), (height - 2.0) / span
     top = max(list(lay.row.values()) + [p[1] for r in lay.routes.values() for p in r])

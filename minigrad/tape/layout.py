@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rows import Row
+from .rows import Row, shown_rows
 
-__all__ = ["Layout", "layout", "visible_rows"]
+__all__ = ["Layout", "layout"]
 
 
 @dataclass
@@ -39,11 +39,6 @@ class Layout:
     def height(self) -> float:
         ys = list(self.row.values()) + [y for r in self.routes.values() for _, y in r]
         return max(ys) - min(ys) if ys else 0.0
-
-
-def visible_rows(rows: list[Row]) -> list[Row]:
-    """The rows a drawing shows: all but scalar constants, which are written into their op's caption."""
-    return [r for r in rows if not r.is_scalar_constant]
 
 
 def _layers(shown: list[int], edges: list[tuple[int, int]], tight: bool) -> dict[int, int]:
@@ -107,7 +102,7 @@ def _crossings(upper: list[int], lower: list[int], succ: dict[int, list[int]]) -
 
 def layout(rows: list[Row], sweeps: int = 8, waypoints: bool = True, tight: bool = True) -> Layout:
     """Place the visible rows in columns; large graphs can skip the LP (``tight``) and routing (``waypoints``)."""
-    shown = [r.index for r in visible_rows(rows)]
+    shown = [r.index for r in shown_rows(rows)]
     keep = set(shown)
     edges = list(dict.fromkeys((s, r.index) for r in rows if r.index in keep for s in r.inputs if s in keep))
     column = _layers(shown, edges, tight)

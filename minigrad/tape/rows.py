@@ -15,7 +15,7 @@ from ..engine import _FREED, GraphFreedError
 from ..tensor import Tensor
 from .rules import RULES
 
-__all__ = ["Row", "graph_rows", "caption", "LEAF", "CONST", "OP"]
+__all__ = ["Row", "graph_rows", "shown_rows", "caption", "LEAF", "CONST", "OP"]
 
 LEAF, CONST, OP = "leaf", "const", "op"
 
@@ -177,6 +177,11 @@ def graph_rows(root: Tensor) -> list[Row]:
         dtype = dtypes.get(t.data.dtype) or dtypes.setdefault(t.data.dtype, str(t.data.dtype))
         rows.append(Row(i, labels[i], t.name, kind, op, inputs, shape, dtype, t.requires_grad, summed, rules, t))
     return rows
+
+
+def shown_rows(rows: list[Row]) -> list[Row]:
+    """The rows tables and drawings show: all but scalar constants (written into their op), unless one is the output."""
+    return [r for r in rows if not r.is_scalar_constant or r.index == rows[-1].index]
 
 
 def caption(row: Row, rows: list[Row]) -> str:

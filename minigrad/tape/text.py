@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .rows import CONST, LEAF, OP, Row
+from .rows import CONST, LEAF, OP, Row, shown_rows
 
 __all__ = ["forward_table", "backward_table", "describe", "op_counts"]
 
@@ -27,9 +27,14 @@ def op_counts(rows: Sequence[Row]) -> Counter:
     return Counter(r.op if r.kind == OP else r.kind for r in rows)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _kinds(rows: Sequence[Row]) -> str:
     c = Counter(r.kind for r in rows)
-    return f"{len(rows)} nodes: {c[LEAF]} leaves, {c[CONST]} constants, {c[OP]} ops"
+    parts = (_count(c[LEAF], "leaf", "leaves"), _count(c[CONST], "constant", "constants"), _count(c[OP], "op", "ops"))
+    return f"{_count(len(rows), 'node', 'nodes')}: " + ", ".join(parts)
 
 
 def _grid(lines: list[list[str]]) -> list[str]:
@@ -58,7 +63,7 @@ def _counts_line(rows: Sequence[Row]) -> str:
 def forward_table(rows: Sequence[Row], max_rows: int | None = None) -> str:
     """The graph in forward order, one row per tensor; scalar constants appear by value in ``inputs``."""
     root = rows[-1]
-    visible = [r for r in rows if not r.is_scalar_constant]
+    visible = shown_rows(rows)
     head, tail, omitted = _limit(visible, max_rows)
     out = [f"graph of {root.label}: {_kinds(rows)}  (g = dL/d node, the gradient backward brings to a node)"]
     if omitted:
