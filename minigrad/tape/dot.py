@@ -5,11 +5,9 @@ Graphviz is not a dependency: this only writes text. Nodes look as in ``mg.draw`
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..tensor import Tensor
-from .rows import CONST, Row, graph_rows, shown_rows
-from .style import SIGMA, STYLE, node_lines, style_key, sum_mark
+from .rows import CONST, shown_rows
+from .style import SIGMA, STYLE, node_lines, rows_and_norms, style_key, sum_mark
 from .trace import Trace
 
 __all__ = ["to_dot"]
@@ -27,13 +25,7 @@ def to_dot(y: Tensor | Trace, name: str = "minigrad") -> str:
     constants written into their op (``pow(·, 2)``); edges where backward sums
     a broadcast away labelled ``Σ axis k``.
     """
-    if isinstance(y, Trace):
-        rows: list[Row] = y.rows
-        grads = {s.row: float(np.linalg.norm(np.ravel(s.grad))) for s in y.steps}
-    elif isinstance(y, Tensor):
-        rows, grads = graph_rows(y), {}
-    else:
-        raise TypeError(f"to_dot: expected a Tensor or a Trace, got {type(y).__name__}")
+    rows, grads = rows_and_norms(y, "to_dot")
     title = f"graph of {rows[-1].label}"
     out = [
         f"digraph {_quote(name)} {{",

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from .layout import Layout, layout
-from .rows import Row, graph_rows, shown_rows
-from .style import LEGEND, SIGMA, STYLE, node_lines, style_key, sum_mark
+from .rows import Row, shown_rows
+from .style import LEGEND, SIGMA, STYLE, node_lines, rows_and_norms, style_key, sum_mark
 from .text import op_counts
 from .trace import Trace
 
@@ -23,15 +23,6 @@ __all__ = ["draw"]
 
 TITLE_PT, DETAIL_PT = 9.0, 7.5
 MIN_WIDTH = 8.0  # inches: room for the legend
-
-
-def _rows_and_grads(y: Tensor | Trace) -> tuple[list[Row], dict[int, float]]:
-    """The rows to draw and, for a Trace that ran backward, the norm of each node's gradient."""
-    if isinstance(y, Trace):
-        return y.rows, {s.row: float(np.linalg.norm(np.ravel(s.grad))) for s in y.steps}
-    if isinstance(y, Tensor):
-        return graph_rows(y), {}
-    raise TypeError(f"draw: expected a Tensor or a Trace, got {type(y).__name__}")
 
 
 def draw(
@@ -56,7 +47,7 @@ def draw(
             "draw: matplotlib is needed to draw a graph (pip install matplotlib); "
             "mg.trace(y) and mg.to_dot(y) work without it"
         ) from None
-    rows, grads = _rows_and_grads(y)
+    rows, grads = rows_and_norms(y, "draw")
     shown = shown_rows(rows)
     compact = len(shown) > max_nodes
     big = len(shown) > 20000

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from .rows import CONST, LEAF, OP, Row, caption
+import numpy as np
 
-__all__ = ["STYLE", "LEGEND", "SIGMA", "style_key", "node_lines", "sum_mark"]
+from ..tensor import Tensor
+from .rows import CONST, LEAF, OP, Row, caption, graph_rows
+from .trace import Trace
+
+__all__ = ["STYLE", "LEGEND", "SIGMA", "rows_and_norms", "style_key", "node_lines", "sum_mark"]
 
 # kind -> (fill, edge colour, line style); the output gets its own style.
 STYLE = {
@@ -20,6 +24,15 @@ LEGEND = {
     "output": "output",
 }
 SIGMA = "#a50f15"  # colour of the "Σ axis" marks where backward sums a broadcast away
+
+
+def rows_and_norms(y: Tensor | Trace, caller: str) -> tuple[list[Row], dict[int, float]]:
+    """The rows of a Tensor's graph or a Trace, and (after a traced backward) ‖dL/d node‖ by row."""
+    if isinstance(y, Trace):
+        return y.rows, {s.row: float(np.linalg.norm(np.ravel(s.grad))) for s in y.steps}
+    if isinstance(y, Tensor):
+        return graph_rows(y), {}
+    raise TypeError(f"{caller}: expected a Tensor or a Trace, got {type(y).__name__}")
 
 
 def style_key(row: Row, rows: list[Row]) -> str:
