@@ -44,6 +44,7 @@ from .ops import (
     transpose,
     where,
 )
+from .tape import draw, to_dot, trace
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
@@ -93,6 +94,9 @@ __all__ = [
     "astype",
     "concatenate",
     "stack",
+    "trace",
+    "draw",
+    "to_dot",
 ]
 
 # Models, losses, optimizers, data and files, built on the Tensor API above.
