@@ -18,8 +18,8 @@ from .tensor import Tensor, _set_grad_enabled
 
 __all__ = ["backward", "grad_of"]
 
-# A node's VJPs are replaced by this after the walk frees it.
-_FREED: tuple = ()
+# A node's VJPs are replaced by this marker after the walk frees it.
+_FREED: Any = object()
 # Called as hook(node, g, sent) for each node the walk visits (used by mg.trace).
 Hook = Callable[[Tensor, Any, list], None]
 

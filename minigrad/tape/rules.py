@@ -51,6 +51,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "logsumexp": ("g * exp({x} - {out})",),
     "softmax": ("{out} * (g - Σ g * {out})",),
     "log_softmax": ("g - exp({out}) * Σ g",),
+    "softmax_cross_entropy": ("g * (softmax({x}) - onehot(target)) = g * δ3",),
     # mg.grad's identity node on a traced input
     "input": ("g",),
 }

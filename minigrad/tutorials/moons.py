@@ -152,9 +152,7 @@ def _train_quasi_newton(
     return history
 
 
-def hidden_sweep(
-    sizes: tuple[int, ...] = (1, 2, 3, 4, 5, 20, 50), steps: int = 20000, seed: int = 0
-) -> list[MoonsRun]:
+def hidden_sweep(sizes: tuple[int, ...] = (1, 2, 3, 4, 5, 20, 50), steps: int = 20000, seed: int = 0) -> list[MoonsRun]:
     """The tutorial's "varying the hidden layer size" experiment: one model per size, same data."""
     data = moons_data(seed=seed)
     return [train_moons(h, steps=steps, seed=seed, data=data) for h in sizes]
