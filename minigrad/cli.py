@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
+
 __all__ = ["main"]
 
 
@@ -93,6 +95,87 @@ def _alpha_sweep(args: argparse.Namespace) -> int:
     return 130 if runs[-1].completed < args.iterations else 0
 
 
+# -- moons ---------------------------------------------------------------------------
+
+
+def _moons(args: argparse.Namespace) -> int:
+    from .tutorials.moons import train_moons
+
+    plot = output_file(args.plot) if args.plot else None
+    hidden = args.layers if args.layers else args.hidden
+    run = train_moons(
+        hidden,
+        classes=args.classes,
+        optimizer=args.optimizer,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        anneal=args.anneal,
+        activation=args.activation,
+        reg_lambda=args.reg_lambda,
+        seed=args.seed,
+        print_every=args.print_every,
+        print_fn=lambda line: print(line, flush=True),
+    )
+    sizes = "-".join(str(n) for n in run.sizes)
+    print(f"network {sizes} ({args.activation}), optimizer {args.optimizer}: {run.iterations} steps")
+    if run.history.loss:
+        print(f"final loss {run.history.loss[-1]:.6f}, training accuracy {run.accuracy:.1%}")
+    if run.history.stopped:
+        print(f"stopped early: {run.history.stopped}")
+    if plot is not None:
+        from .plots import decision_boundary
+
+        title = f"Decision boundary, {sizes} {args.activation} network ({args.optimizer})"
+        print(f"wrote {decision_boundary(run.predict, run.X, run.y, plot, title)}")
+    return 130 if run.history.stopped and "interrupted" in run.history.stopped else 0
+
+
+# -- scores --------------------------------------------------------------------------
+
+
+def _scores(args: argparse.Namespace) -> int:
+    from .datasets import sleep_study
+    from .tutorials.scores import gradient_ratio, network, train_scores
+
+    out = output_dir(args.out) if args.out else None
+    data = sleep_study()
+    ratio = gradient_ratio(network(args.seed), data.X_train, data.y_train, args.reg_lambda)
+    verdict = "passes" if ratio < 1e-8 else "FAILS"
+    print(f"gradient check: ||g - n|| / ||g + n|| = {ratio:.3e} ({verdict} the tutorial's 1e-8 bound)")
+    runs = {}
+    for lam in (args.reg_lambda, 0.0) if args.reg_lambda else (0.0,):
+        run = train_scores(lam, args.optimizer, maxiter=args.maxiter, seed=args.seed)
+        runs[lam] = run
+        print(f"\nlambda = {lam:g}, {args.optimizer}: {run.iterations} iterations ({run.message})")
+        step = max(run.iterations // 8, 1)
+        for i in range(0, run.iterations, step):
+            print(f"  iteration {i + 1:4d}  J = {run.train_cost[i]:.6g}   test J = {run.test_cost[i]:.6g}")
+        print(f"  final        J = {run.train_cost[-1]:.6g}   test J = {run.test_cost[-1]:.6g}")
+        print(
+            "  predictions (train):",
+            np.array2string(run.predictions.ravel(), precision=1),
+            "actual",
+            np.array2string(data.y_train.ravel() * 100, precision=0),
+        )
+        print(
+            "  predictions (test): ",
+            np.array2string(run.test_predictions.ravel(), precision=1),
+            "actual",
+            np.array2string(data.y_test.ravel() * 100, precision=0),
+        )
+        if run.message == "interrupted by the user":
+            return 130
+    if out is not None:
+        from .plots import bfgs_costs, train_test_costs
+
+        first = runs[args.reg_lambda]
+        print(f"\nwrote {bfgs_costs({f'lambda = {args.reg_lambda:g}': first.train_cost}, out / 'scores_cost.png')}")
+        curves = {f"lambda = {lam:g}": (run.train_cost, run.test_cost) for lam, run in runs.items()}
+        print(f"wrote {train_test_costs(curves, out / 'scores_overfitting.png')}")
+    return 0
+
+
 # -- wiring --------------------------------------------------------------------
 
 
@@ -118,7 +201,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=positive_int, default=60000, help="iterations per alpha (default 60000)")
     p.add_argument("--plot", metavar="FILE", help="also write the error curves (log scale) to this PNG")
     p.set_defaults(run=_alpha_sweep)
+
+    p = sub.add_parser(
+        "moons",
+        help="the 2-H-2 tanh/softmax network on make_moons, and the tutorial's exercises",
+        description="Train the wildml 2-H-2 network (summed cross-entropy + L2, lr on the summed loss) "
+        "or one of its exercises: minibatch GD, annealing, other activations, three classes, more layers.",
+    )
+    p.add_argument("--hidden", type=positive_int, default=3, help="hidden layer size (default 3)")
+    p.add_argument("--layers", type=positive_int, nargs="+", metavar="H", help="several hidden sizes, e.g. 5 4")
+    p.add_argument("--classes", type=int, choices=(2, 3), default=2, help="2 moons or 3 (default 2)")
+    p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["moons"], default="gd", help="default gd")
+    p.add_argument("--steps", type=positive_int, default=20000, help="training steps (default 20000)")
+    p.add_argument("--batch-size", type=positive_int, help="minibatch size for --optimizer sgd (default 20)")
+    p.add_argument("--lr", type=positive_float, help="step size on the summed loss (default 0.01)")
+    p.add_argument("--anneal", type=positive_float, help="1/t annealing: lr / (1 + anneal * t)")
+    p.add_argument("--activation", choices=("tanh", "sigmoid", "relu"), default="tanh", help="default tanh")
+    p.add_argument("--lambda", dest="reg_lambda", type=float, default=0.01, help="L2 strength (default 0.01)")
+    p.add_argument("--seed", type=int, default=0, help="np.random.seed for data and weights (default 0)")
+    p.add_argument("--print-every", type=int, default=1000, help="progress line every N steps (0: none)")
+    p.add_argument("--plot", metavar="FILE", help="write the decision boundary to this PNG")
+    p.set_defaults(run=_moons)
+
+    p = sub.add_parser(
+        "scores",
+        help="the 2-3-1 sleep/study regression network: gradient check, BFGS, overfitting",
+        description="Check the autodiff gradient numerically, train with BFGS recording J per iteration, "
+        "print predictions, and compare train/test cost with and without L2.",
+    )
+    p.add_argument("--lambda", dest="reg_lambda", type=float, default=1e-4, help="L2 strength (default 1e-4)")
+    p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["scores"], default="bfgs", help="default bfgs")
+    p.add_argument("--maxiter", type=positive_int, default=200, help="iterations (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="np.random.seed for the weights (default 0)")
+    p.add_argument("--out", metavar="DIR", help="write the cost and overfitting figures to this folder")
+    p.set_defaults(run=_scores)
     return parser
+
+
+OPTIMIZER_CHOICES = {
+    "moons": ("gd", "sgd", "momentum", "adam", "bfgs", "lbfgs"),
+    "scores": ("bfgs", "lbfgs", "gd"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -157,12 +157,14 @@ def bfgs_costs(costs: Mapping[str, Sequence[float]], path: str | Path) -> Path:
     )
 
 
-def train_test_costs(curves: Mapping[str, Sequence[float]], path: str | Path) -> Path:
-    """Train and test cost per iteration, with and without L2 regularisation (the overfitting experiment)."""
+def train_test_costs(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str | Path) -> Path:
+    """Train (solid) and test (dashed) cost per iteration for each run, e.g. with and without L2."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for label, values in curves.items():
-        ax.plot(values, label=label, ls="--" if "test" in label else "-", lw=1.6)
+    for k, (label, (train, test)) in enumerate(curves.items()):
+        color = f"C{k}"
+        ax.plot(train, color=color, lw=1.6, label=f"train, {label}")
+        ax.plot(test, color=color, lw=1.6, ls="--", label=f"test, {label}")
     ax.set_yscale("log")
     ax.set_xlabel("BFGS iteration")
     ax.set_ylabel("cost J")
