@@ -288,10 +288,15 @@ def gradcheck(
     finally:
         for t, g in saved:
             t.grad = g
-    report = GradcheckReport(checks, rtol, atol, dtype, getattr(f, "__name__", "f"))
+    report = GradcheckReport(checks, rtol, atol, dtype, function_name(f))
     if raise_exception and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+def function_name(f: Any) -> str:
+    """A name for ``f`` in messages: its ``__name__``, a custom op's ``name``, or "f"."""
+    return getattr(f, "__name__", None) or getattr(f, "name", None) or "f"
 
 
 def _label(x: Any, position: int) -> str:

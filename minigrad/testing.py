@@ -43,7 +43,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .gradcheck import GradcheckReport, gradcheck
+from .gradcheck import GradcheckReport, function_name, gradcheck
 from .tensor import Tensor
 
 __all__ = [
@@ -169,5 +169,5 @@ def gradient_property(
     def test(inputs: tuple) -> None:
         assert_gradients_match(f, *inputs, order=order, **options)
 
-    test.__name__ = f"test_gradients_of_{getattr(f, '__name__', 'f')}".replace("<lambda>", "lambda")
+    test.__name__ = f"test_gradients_of_{function_name(f)}".replace("<lambda>", "lambda")
     return test
