@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, as_tensor, record
+from .tensor import Tensor, as_tensor, constant_like, record
 
 __all__ = ["custom_vjp", "CustomOp", "SecondOrderError"]
 
@@ -60,7 +60,9 @@ class CustomOp:
         return f"custom_vjp({self.name!r})"
 
     def __call__(self, *args: Any) -> Tensor:
-        inputs = tuple(as_tensor(a) for a in args)
+        like = next((a for a in args if isinstance(a, Tensor) and a.dtype.kind == "f"), None)
+        # As in the built-in ops, a Python number takes the floating dtype of a Tensor argument.
+        inputs = tuple(as_tensor(a) if like is None else constant_like(a, like) for a in args)
         result = self.forward(*[t.data for t in inputs])
         if not (isinstance(result, tuple) and len(result) == 2):
             raise TypeError(f"custom_vjp {self.name!r}: forward must return a pair (output, residuals)")

@@ -87,6 +87,10 @@ def test_called_on_arrays_and_numbers_gives_constants_and_mixes_with_tensors():
     b = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
     (my_mul(3.0, b) + my_mul(np.array([1.0, -1.0]), b)).sum().backward()
     np.testing.assert_array_equal(b.grad, [4.0, 2.0])
+    b32 = mg.Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    assert my_mul(b32, 2.0).dtype == np.float32  # a Python number follows the tensor's dtype
+    positive = mg.custom_vjp(lambda x: (x > 0, None), lambda r, g: None, name="positive")
+    assert not positive(b).requires_grad  # a boolean result is a constant, like a comparison
 
 
 def test_none_means_no_gradient_for_that_input():
