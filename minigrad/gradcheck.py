@@ -67,18 +67,20 @@ class GradcheckWarning(UserWarning):
     """gradcheck was asked to work in a precision where it can only see large errors."""
 
 
-@dataclass
+@dataclass(eq=False)
 class InputCheck:
     """One checked input at one derivative order: autodiff ``a`` against finite differences ``n``."""
 
     label: str  # how the message names the input: its Tensor name or "input i"
     position: int  # index among f's arguments
     order: int
-    autodiff: np.ndarray
-    numerical: np.ndarray
+    autodiff: np.ndarray = field(repr=False)
+    numerical: np.ndarray = field(repr=False)
     rtol: float
     atol: float
-    floor: Any = 0.0  # rounding floor of the central difference, per element (see _rounding_floor)
+    floor: Any = field(
+        default=0.0, repr=False
+    )  # rounding floor of the central difference, per element (see _rounding_floor)
     note: str = ""  # a diagnosis of the worst element (a kink), when there is one
 
     @property
@@ -136,7 +138,7 @@ class InputCheck:
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GradcheckReport:
     """Everything ``gradcheck`` compared: one ``InputCheck`` per checked input and order."""
 
@@ -161,6 +163,11 @@ class GradcheckReport:
         a = np.concatenate([c.autodiff.ravel() for c in first])
         n = np.concatenate([c.numerical.ravel() for c in first])
         return _ratio(a, n)
+
+    def __repr__(self) -> str:
+        n = len(self.checks)
+        verdict = f"{n} checks passed" if self.passed else f"{len(self.failures)} of {n} checks FAILED"
+        return f"<GradcheckReport of {self.function}: {verdict}, ratio {self.ratio:.3g}>"
 
     def __getitem__(self, label: str | int) -> InputCheck:
         """The first-order check of an input, by label or argument position."""
