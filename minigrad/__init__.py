@@ -6,8 +6,10 @@ loss = mg.tanh(X @ W).sum()
 loss.backward()          # W.grad now holds d loss / d W
 """
 
+from .custom import CustomOp, SecondOrderError, custom_vjp
 from .engine import GraphFreedError
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .gradcheck import GradcheckError, GradcheckReport, GradcheckWarning, gradcheck
 from .numerical import numerical_grad
 from .ops import (
     abs,
@@ -61,6 +63,13 @@ __all__ = [
     "jacobian",
     "hessian",
     "numerical_grad",
+    "gradcheck",
+    "GradcheckError",
+    "GradcheckReport",
+    "GradcheckWarning",
+    "custom_vjp",
+    "CustomOp",
+    "SecondOrderError",
     "add",
     "sub",
     "mul",
