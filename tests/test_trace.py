@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.manual import two_layer_softmax_backprop as tutorial_backprop
 from minigrad.tape.layout import _spread, layout
 from minigrad.tape.rules import RULES
 
@@ -17,29 +18,6 @@ ROOT = Path(__file__).parents[1]
 
 
 # -- the tutorial's network and its hand-derived backprop ------------------------------------------
-
-
-def numpy_backprop(X, y, W1, b1, W2, b2, reg_lambda=0.0):
-    """The WildML tutorial's backprop in plain NumPy: δ3 = ŷ − y, δ2 = (1 − a1²) ∘ δ3 W2ᵀ, dW = aᵀ δ (+ λW)."""
-    z1 = X @ W1 + b1
-    a1 = np.tanh(z1)
-    z2 = a1 @ W2 + b2
-    exp_scores = np.exp(z2)
-    probs = exp_scores / exp_scores.sum(axis=1, keepdims=True)
-    delta3 = probs - np.eye(probs.shape[1])[y]
-    delta2 = (1 - a1**2) * (delta3 @ W2.T)
-    return {
-        "delta3": delta3,
-        "delta2": delta2,
-        "dW2": a1.T @ delta3 + reg_lambda * W2,
-        "db2": delta3.sum(axis=0, keepdims=True),
-        "dW1": X.T @ delta2 + reg_lambda * W1,
-        "db1": delta2.sum(axis=0, keepdims=True),
-    }
-
-
-# After merge: from minigrad.manual import two_layer_softmax_backprop as tutorial_backprop
-tutorial_backprop = numpy_backprop
 
 
 def tutorial_net(n=12, hidden=3, reg_lambda=0.0, seed=0):
@@ -183,7 +161,7 @@ def test_gradients_arriving_at_z2_and_z1_are_the_tutorials_delta3_and_delta2():
 def test_backward_trace_fills_grad_as_backward_does_and_records_what_each_node_sends():
     lam = 0.01
     X, y, arrays, t, loss = tutorial_net(n=15, reg_lambda=lam)
-    ref = numpy_backprop(X, y, **arrays, reg_lambda=lam)
+    ref = tutorial_backprop(X, y, **arrays, reg_lambda=lam)
     tr = mg.trace(loss, backward=True)
     for name in ("W1", "b1", "W2", "b2"):
         np.testing.assert_allclose(t[name].grad, ref["d" + name], rtol=1e-12, atol=1e-14)
