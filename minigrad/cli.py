@@ -176,6 +176,25 @@ def _scores(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- gradcheck / demo ------------------------------------------------------------------
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from .tutorials.threeway import format_table, three_way
+
+    rows = three_way(args.model)
+    print(format_table(rows))
+    return 0 if all(r.ok for r in rows) else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    out = output_dir(args.out)
+    run_demo(out, quick=args.quick, say=lambda line: print(line, flush=True))
+    return 0
+
+
 # -- wiring --------------------------------------------------------------------
 
 
@@ -214,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["moons"], default="gd", help="default gd")
     p.add_argument("--steps", type=positive_int, default=20000, help="training steps (default 20000)")
     p.add_argument("--batch-size", type=positive_int, help="minibatch size for --optimizer sgd (default 20)")
-    p.add_argument("--lr", type=positive_float, help="step size on the summed loss (default 0.01)")
+    p.add_argument("--lr", type=positive_float, help="step size on the summed loss (default 0.01, 0.001 for momentum)")
     p.add_argument("--anneal", type=positive_float, help="1/t annealing: lr / (1 + anneal * t)")
     p.add_argument("--activation", choices=("tanh", "sigmoid", "relu"), default="tanh", help="default tanh")
     p.add_argument("--lambda", dest="reg_lambda", type=float, default=0.01, help="L2 strength (default 0.01)")
@@ -235,6 +254,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="np.random.seed for the weights (default 0)")
     p.add_argument("--out", metavar="DIR", help="write the cost and overfitting figures to this folder")
     p.set_defaults(run=_scores)
+
+    p = sub.add_parser(
+        "gradcheck",
+        help="hand-derived backprop vs autodiff vs finite differences, per parameter",
+        description="Compute each tutorial network's gradient three ways and print how they agree "
+        "(||a - b|| / ||a + b|| per pair). Exit status 1 if any pair exceeds the tutorials' 1e-8.",
+    )
+    p.add_argument("--model", choices=("moons", "scores", "xor", "all"), default="all", help="default all")
+    p.set_defaults(run=_gradcheck)
+
+    p = sub.add_parser(
+        "demo",
+        help="the main job: all three tutorials end to end, a report and the figures",
+        description="Run the three tutorials through autodiff, print a short report (losses, accuracy, "
+        "BFGS iterations, gradient checks, the recorded graph) and write the figures as PNG.",
+    )
+    p.add_argument("--out", default="minigrad-out", metavar="DIR", help="figure folder (default ./minigrad-out)")
+    p.add_argument("--quick", action="store_true", help="much shorter runs (a few seconds)")
+    p.set_defaults(run=_demo)
     return parser
 
 

@@ -77,8 +77,8 @@ def train_moons(
     ``hidden``: one size, or a list of sizes (two hidden layers = the "four layers" exercise).
     ``optimizer``: gd (full batch), sgd (minibatches of ``batch_size``, default 20),
     momentum (0.9), adam, bfgs or lbfgs (``steps`` = iterations). ``lr`` is the tutorial's
-    ε on the summed loss for the GD family (default 0.01) and Adam's rate otherwise
-    (default 0.01). ``anneal``: 1/t decay, lr_t = lr / (1 + anneal·t).
+    ε on the summed loss for the GD family (default 0.01; 0.001 with momentum) and
+    Adam's rate otherwise (default 0.01). ``anneal``: 1/t decay, lr_t = lr / (1 + anneal·t).
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"moons: unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
@@ -98,7 +98,8 @@ def train_moons(
         if optimizer == "sgd" and batch_size is None:
             batch_size = 20
         batch = n if optimizer != "sgd" or batch_size is None else min(batch_size, n)
-        eps = 0.01 if lr is None else lr
+        # Momentum 0.9 takes steps ~10x the gradient's, so its default ε is 10x smaller.
+        eps = lr if lr is not None else 0.001 if optimizer == "momentum" else 0.01
         if optimizer == "adam":
             opt: Any = optim.Adam(model, lr=eps)
         else:
