@@ -28,11 +28,12 @@ class GraphFreedError(RuntimeError):
     """Backward was asked to walk through a graph that an earlier backward freed."""
 
 
-def _toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
+def _toposort(root: Tensor, stop: set[int] | None = None, constants: bool = False) -> list[Tensor]:
     """Nodes that require grad and lead to ``root``, root first, each after all its consumers.
 
     Iterative depth-first post-order, so graph depth is bounded by memory, not
-    by the recursion limit. Parents of nodes in ``stop`` are not explored.
+    by the recursion limit. Parents of nodes in ``stop`` are not explored;
+    ``constants`` also lists inputs that do not require grad (for mg.trace).
     """
     order: list[Tensor] = []
     seen: set[int] = set()
@@ -49,8 +50,8 @@ def _toposort(root: Tensor, stop: set[int] | None = None) -> list[Tensor]:
         stack.append((node, True))
         _check_not_freed(node)
         if node._parents is not None and (stop is None or key not in stop):
-            for p in node._parents:
-                if p.requires_grad and id(p) not in seen:
+            for p in reversed(node._parents):  # first input on top: listed first
+                if (constants or p.requires_grad) and id(p) not in seen:
                     stack.append((p, False))
     order.reverse()
     return order

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..engine import _FREED, GraphFreedError
+from ..engine import GraphFreedError, _toposort
 from ..tensor import Tensor
 from .rules import RULES
 
@@ -59,28 +59,15 @@ class Row:
 
 
 def _walk(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` depends on, each after its inputs (iterative post-order, root last)."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node._vjps is _FREED:
-            raise GraphFreedError(
-                f"trace: the graph through this {node._op!r} node was freed by backward(); trace it "
-                "before backward, use mg.trace(y, backward=True), or call backward(retain_graph=True)"
-            )
-        stack.append((node, True))
-        if node._parents is not None:
-            for p in reversed(node._parents):  # first input on top: visited first
-                if id(p) not in seen:
-                    stack.append((p, False))
+    """Every tensor ``root`` depends on, each after its inputs (root last)."""
+    try:
+        order = _toposort(root, constants=True)
+    except GraphFreedError:
+        raise GraphFreedError(
+            f"trace: the graph through {root.op or 'this tensor'!r} was freed by backward(); trace it "
+            "before backward, use mg.trace(y, backward=True), or call backward(retain_graph=True)"
+        ) from None
+    order.reverse()
     return order
 
 
