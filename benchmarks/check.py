@@ -34,13 +34,15 @@ def max_rel_error(got: list[Any], want: list[np.ndarray]) -> float:
 
 def compare(trainer: Any, reference: Any, tol: float, params_tol: float | None) -> dict[str, Any]:
     """Compare ``trainer`` with the hand-NumPy ``reference`` trainer at their current states."""
+    params = [np.array(p) for p in trainer.params()]  # copies, read before loss_and_grads may move them
+    ref_params = [np.array(p) for p in reference.params()]
     loss, grads = trainer.loss_and_grads()
     ref_loss, ref_grads = reference.loss_and_grads()
     out = {
         "loss": float(loss),
         "loss_err": abs(float(loss) - ref_loss) / max(abs(ref_loss), 1e-300),
         "grad_err": max_rel_error(grads, ref_grads),
-        "param_err": max_rel_error(trainer.params(), reference.params()),
+        "param_err": max_rel_error(params, ref_params),
         "tol": tol,
         "params_tol": params_tol if params_tol is not None else tol,
     }

@@ -35,6 +35,7 @@ def case_table(case: dict[str, Any]) -> str:
     """The rows of one case: median, IQR, min, ratio to hand NumPy (with paired quartiles), target."""
     head = f"{'contender':<19} {'median':>10} {'IQR (q1–q3)':>21} {'min':>10} {'ratio':>6} {'paired q1–q3':>13}  target"
     lines = [f"{case['title']} — time per {case['unit']}", head, "-" * len(head)]
+    noisy = case["results"].get(NUMPY, {})
     for name, r in case["results"].items():
         label = LABELS[name]
         if r["status"] != "ok":
@@ -53,6 +54,8 @@ def case_table(case: dict[str, Any]) -> str:
             lines[-1] += "  " + " ".join(
                 f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r["info"].items()
             )
+    if noisy.get("status") == "ok" and noisy["q3_s"] > 1.1 * noisy["q1_s"]:
+        lines.append("(noisy: hand NumPy's IQR spans more than 10% — other load on the machine?)")
     return "\n".join(lines)
 
 
@@ -78,7 +81,8 @@ def memory_table(memory: dict[str, Any]) -> str:
 def summary_table(results: dict[str, Any]) -> str:
     """minigrad raw against its targets, one line per case."""
     head = f"{'case':<12} {'minigrad raw / hand NumPy':>26}  target"
-    lines = ["Targets (minigrad raw Tensor API, ratio of medians to hand NumPy in the same run)", head, "-" * len(head)]
+    title = "Targets (minigrad raw Tensor API; ratio = median over repeats of minigrad / hand NumPy in the same repeat)"
+    lines = [title, head, "-" * len(head)]
     for wl in results["workloads"].values():
         for key, case in wl["cases"].items():
             r = case["results"].get(MINIGRAD, {})

@@ -31,8 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny sizes and repeats: a smoke run of a few seconds")
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset of W1,W2,W3,W4")
     p.add_argument("--contenders", default=None, help="comma-separated subset (numpy is always included)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats per contender (default 11, quick 3)")
-    p.add_argument("--block-seconds", type=float, default=None, help="length of one timed block (default 0.1 s)")
+    p.add_argument("--repeats", type=int, default=None, help="timed repeats per contender (default 15, quick 3)")
+    p.add_argument("--block-seconds", type=float, default=None, help="length of one timed block (default 0.05 s)")
     p.add_argument("--json", default=DEFAULT_JSON, help=f"where to write the results (default {DEFAULT_JSON})")
     p.add_argument("--plot", default=DEFAULT_PLOT, help="PNG of W1 time per step against H ('' to skip)")
     p.add_argument("--no-memory", action="store_true", help="skip the W4 peak-memory subprocesses")
@@ -42,9 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if bad:
         p.error(f"unknown workload(s) {bad}; choose from {list(WORKLOADS)}")
     if args.repeats is None:
-        args.repeats = 3 if args.quick else 11
+        args.repeats = 3 if args.quick else 15
     if args.block_seconds is None:
-        args.block_seconds = 0.004 if args.quick else 0.1
+        args.block_seconds = 0.004 if args.quick else 0.05
     return args
 
 
@@ -86,8 +86,15 @@ def main(notes: list[str], argv: list[str] | None = None) -> int:
     for n in names:
         if available[n] is not None:
             print(f"skipped: {C.LABELS[n]}: {available[n]}")
+    load = os.getloadavg()
+    results["load_before"] = load
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
+    if load[0] > 0.5:
+        print("WARNING: other processes are using the CPU; expect noisy times (the ratios are paired per repeat)")
     block_ms = args.block_seconds * 1e3
     print(f"method: {args.repeats} interleaved repeats of ~{block_ms:g} ms blocks after warm-up; median and IQR")
+    print("ratio: median over repeats of (contender's time / hand NumPy's time in the same repeat); paired q1–q3:")
+    print("the quartiles of those per-repeat ratios")
     print()
 
     failed_core = False
@@ -106,7 +113,9 @@ def main(notes: list[str], argv: list[str] | None = None) -> int:
             print(report.memory_table(entry["memory"]))
             print()
 
+    results["load_after"] = os.getloadavg()
     print(report.summary_table(results))
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*results["load_after"]))
     print()
     if args.json:
         report.write_json(results, args.json)
@@ -184,10 +193,10 @@ def run_case(case, names, available, args, C, timing, compare) -> dict[str, Any]
             max_s=max(s.per_step),
             samples_s=s.per_step,
             steps_per_block=s.steps_per_block,
-            ratio=s.median() / base.median(),
+            ratio=statistics.median(paired),
             ratio_q1=pq1,
             ratio_q3=pq3,
-            ratio_paired_median=statistics.median(paired),
+            ratio_of_medians=s.median() / base.median(),
         )
         info = getattr(trainers[name], "info", None)
         if info is not None and info():
@@ -198,7 +207,7 @@ def run_case(case, names, available, args, C, timing, compare) -> dict[str, Any]
     out["results"] = {name: out["results"][name] for name in names}  # table order = contender order
     raw, nn = out["results"].get(C.MINIGRAD, {}), out["results"].get(C.MINIGRAD_NN, {})
     if raw.get("status") == "ok" and nn.get("status") == "ok":
-        nn["ratio_to_raw"] = nn["median_s"] / raw["median_s"]
+        nn["ratio_to_raw"] = statistics.median(a / b for a, b in zip(nn["samples_s"], raw["samples_s"]))
         nn["target_vs_raw"] = NN_VS_RAW
         nn["met_vs_raw"] = nn["ratio_to_raw"] <= NN_VS_RAW
     return out

@@ -38,7 +38,7 @@ class Case:
     build: Callable[[str], Trainer]  # contender name -> Trainer (raises contenders.Unavailable)
     target: float | None = None  # minigrad raw's target ratio to hand NumPy
     check_steps: int = 3  # steps every contender takes before the cross-check
-    tol: float = 1e-8  # max |a - b| / max |b| allowed for loss and gradients in the cross-check
+    tol: float = 1e-10  # max |a - b| / max |b| allowed for loss and gradients in the cross-check
     params_tol: float | None = None  # the same for the parameters after ``check_steps`` steps (default: tol)
     config: dict[str, Any] = field(default_factory=dict)
 

@@ -224,7 +224,7 @@ def cases(quick: bool) -> list[Case]:
             unit="step",
             build=lambda name: IMPLEMENTATIONS[name](X, y, init),
             target=TARGET,
-            tol=2e-4,  # float32: different summation orders differ in the 6th-7th digit
+            tol=1e-5,  # float32: different summation orders differ in the 7th digit (measured ~4e-7)
             config=cfg,
         )
     ]
