@@ -60,7 +60,11 @@ def main(notes: list[str], argv: list[str] | None = None) -> int:
     available = C.availability()
     names = list(C.ORDER)
     if args.contenders:
-        wanted = {c.strip() for c in args.contenders.split(",")} | {C.NUMPY}
+        wanted = {c.strip() for c in args.contenders.split(",") if c.strip()} | {C.NUMPY}
+        unknown = wanted - set(C.ORDER)
+        if unknown:
+            print(f"unknown contender(s) {sorted(unknown)}; choose from {C.ORDER}", file=sys.stderr)
+            return 2
         names = [n for n in names if n in wanted]
     results: dict[str, Any] = {
         "schema": 1,
