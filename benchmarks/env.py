@@ -45,22 +45,24 @@ def prepare(reexec: bool = True) -> list[str]:
         notes.append("WARNING: NumPy was imported before the thread pinning; BLAS may use several threads")
     for key, val in THREAD_VARS.items():
         os.environ[key] = val
-    missing = [k for k, v in MALLOC_VARS.items() if os.environ.get(k) != v]
+    missing = [k for k in MALLOC_VARS if k not in os.environ]
     if missing and reexec and os.environ.get(_REEXEC_MARK) is None and sys.platform.startswith("linux"):
-        env = dict(os.environ, **MALLOC_VARS, **{_REEXEC_MARK: ",".join(missing)})
+        env = dict(os.environ, **{k: MALLOC_VARS[k] for k in missing}, **{_REEXEC_MARK: ",".join(missing)})
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    settings = " ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in MALLOC_VARS)
     if os.environ.get(_REEXEC_MARK):
-        notes.append(
-            "re-executed the interpreter with glibc malloc settings "
-            + " ".join(f"{k}={v}" for k, v in MALLOC_VARS.items())
-            + f" (were missing: {os.environ[_REEXEC_MARK]})"
-        )
+        was = os.environ[_REEXEC_MARK]
+        notes.append(f"re-executed the interpreter with glibc malloc settings {settings} (were missing: {was})")
     elif missing:
-        notes.append("WARNING: glibc malloc settings not applied (" + ", ".join(missing) + " missing)")
+        notes.append(f"WARNING: glibc malloc settings not applied ({', '.join(missing)} missing): {settings}")
     else:
-        notes.append("glibc malloc settings already set: " + " ".join(f"{k}={v}" for k, v in MALLOC_VARS.items()))
+        notes.append(f"glibc malloc settings already set: {settings}")
+    differ = [k for k, v in MALLOC_VARS.items() if os.environ.get(k, v) != v]
+    if differ:
+        wanted = " ".join(f"{k}={MALLOC_VARS[k]}" for k in differ)
+        notes.append(f"WARNING: kept your own {', '.join(differ)}; BENCHMARKING.md's values are {wanted}")
     return notes
 
 

@@ -50,7 +50,8 @@ class Hand:
         loss = -(logp * self.onehot).sum() + REG / 2 * ((W1 * W1).sum() + (W2 * W2).sum())
         delta3 = np.exp(logp) - self.onehot
         delta2 = (delta3 @ W2.T) * (1 - a1 * a1)
-        grads = [X.T @ delta2 + REG * W1, delta2.sum(0, keepdims=True), a1.T @ delta3 + REG * W2, delta3.sum(0)[None]]
+        db1, db2 = delta2.sum(axis=0, keepdims=True), delta3.sum(axis=0, keepdims=True)
+        grads = [X.T @ delta2 + REG * W1, db1, a1.T @ delta3 + REG * W2, db2]
         return float(loss), grads
 
     def params(self):
