@@ -56,7 +56,7 @@ def case_table(case: dict[str, Any]) -> str:
             )
     if noisy.get("status") == "ok" and noisy["q3_s"] > 1.1 * noisy["q1_s"]:
         lines.append("(noisy: hand NumPy's IQR spans more than 10% — other load on the machine?)")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def memory_table(memory: dict[str, Any]) -> str:
@@ -75,7 +75,7 @@ def memory_table(memory: dict[str, Any]) -> str:
             f"{fmt_bytes(r.get('rss_extra_bytes')):>16} {(f'{ratio:.2f}' if ratio is not None else '-'):>6}  {target}"
         )
     lines.append(memory["method"])
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def summary_table(results: dict[str, Any]) -> str:
