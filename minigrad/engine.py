@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels import sum_rows
 from .tensor import Tensor, _set_grad_enabled
 
 __all__ = ["backward", "grad_of"]
@@ -67,6 +68,8 @@ def _check_not_freed(node: Tensor) -> None:
 
 def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if type(g) is np.ndarray and g.ndim == 2 and g.shape[1:] == shape[-1:] and shape[:-1] in ((), (1,)):
+        return sum_rows(g).reshape(shape)  # a bias over a batch: the common case, done by BLAS
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     if axes:

@@ -6,10 +6,12 @@ so logits of ±1000 give finite values and gradients, in float32 too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from .._kernels import max_last, sum_last
 from ..tensor import Tensor, as_tensor, record
 from ._dual import exp_, keepdims_shape, normalize_axis
 
@@ -18,10 +20,17 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "softmax_cross_entropy"]
 
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
     """max(x) along ``axis``, kept as size 1; 0 where that max is infinite (no shift helps there)."""
-    m = np.max(x, axis=axis, keepdims=True)
-    if not np.all(np.isfinite(m)):
+    m = max_last(x) if axis == x.ndim - 1 or axis == -1 else np.max(x, axis=axis, keepdims=True)
+    if not math.isfinite(m.sum()):  # rare: an infinite (or huge) row maximum
         m = np.where(np.isfinite(m), m, 0)
     return m
+
+
+def _sum_keep(x: Any, axis: int) -> Any:
+    """Σ x along ``axis``, kept as size 1 (the fast kernel for arrays along the last axis)."""
+    if type(x) is np.ndarray and axis == x.ndim - 1:
+        return sum_last(x)
+    return x.sum(axis=axis, keepdims=True)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -44,10 +53,10 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     x = as_tensor(x)
     (ax,) = normalize_axis(axis, x.ndim, "softmax")
     e = np.exp(x.data - _shift(x.data, ax))
-    data = e / np.sum(e, axis=ax, keepdims=True)
+    data = e / _sum_keep(e, ax)
 
     def vjp(g, out, x):
-        return out * (g - (g * out).sum(axis=ax, keepdims=True))
+        return out * (g - _sum_keep(g * out, ax))
 
     return record("softmax", data, (x,), (vjp,))
 
@@ -57,10 +66,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     x = as_tensor(x)
     (ax,) = normalize_axis(axis, x.ndim, "log_softmax")
     s = x.data - _shift(x.data, ax)
-    data = s - np.log(np.sum(np.exp(s), axis=ax, keepdims=True))
+    data = s - np.log(_sum_keep(np.exp(s), ax))
 
     def vjp(g, out, x):
-        return g - exp_(out) * g.sum(axis=ax, keepdims=True)
+        return g - exp_(out) * _sum_keep(g, ax)
 
     return record("log_softmax", data, (x,), (vjp,))
 
@@ -80,11 +89,12 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     labels = t.dtype.kind in "iub" and t.shape == z.shape[:-1]
+    classes = z.shape[-1]
     if labels:
-        if t.size and (t.min() < 0 or t.max() >= z.shape[-1]):
-            raise ValueError(
-                f"softmax_cross_entropy: labels must lie in [0, {z.shape[-1]}) for logits of shape {z.shape}"
-            )
+        # A negative label viewed as unsigned is huge: one comparison checks both ends.
+        low_or_high = (t.view(np.uintp) >= classes) if t.dtype == np.intp else (t < 0) | (t >= classes)
+        if low_or_high.any():
+            raise ValueError(f"softmax_cross_entropy: labels must lie in [0, {classes}) for logits of shape {z.shape}")
     elif t.shape != z.shape:
         raise ValueError(
             f"softmax_cross_entropy: target shape {t.shape} fits neither labels {z.shape[:-1]} "
@@ -92,10 +102,10 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
         )
     s = z.data - _shift(z.data, -1)
     e = np.exp(s)
-    se = np.sum(e, axis=-1, keepdims=True)
+    se = sum_last(e)
     if labels:
-        picked = np.take_along_axis(s, t[..., None].astype(np.intp), axis=-1)[..., 0]
-        losses = np.log(se[..., 0]) - picked
+        index = _label_index(t)
+        losses = np.log(se[..., 0]) - s[index]
     else:
         losses = np.log(se[..., 0]) * t.sum(axis=-1) - np.sum(t * s, axis=-1)
     n = max(losses.size, 1)
@@ -114,7 +124,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
             return (softmax(z) * onehot.sum(axis=-1, keepdims=True) - onehot) * g
         delta = e / se
         if labels:
-            delta[_label_index(t)] -= 1  # each sample's own class once: plain indexing is safe
+            delta[index] -= 1  # each sample's own class once: plain indexing is safe
         else:
             delta = delta * t.sum(axis=-1, keepdims=True) - t
         return delta * g
