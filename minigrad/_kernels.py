@@ -10,11 +10,11 @@ softmax family and the engine's un-broadcast use these instead.
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import lru_cache, reduce
 
 import numpy as np
 
-__all__ = ["max_last", "sum_last", "sum_rows"]
+__all__ = ["max_last", "sum_last", "sum_rows", "arange"]
 
 _SHORT = 8  # up to this many classes, a column-by-column maximum wins
 
@@ -30,10 +30,26 @@ def max_last(x: np.ndarray) -> np.ndarray:
 def sum_last(x: np.ndarray) -> np.ndarray:
     """Σ over the last axis, keeping it as size 1 (a matrix-vector product for floats)."""
     if x.dtype.kind == "f" and x.ndim >= 1 and x.shape[-1] > 0:
-        return (x @ np.ones(x.shape[-1], dtype=x.dtype))[..., None]
+        return (x @ _ones(x.shape[-1], x.dtype))[..., None]
     return x.sum(axis=-1, keepdims=True)
 
 
 def sum_rows(g: np.ndarray) -> np.ndarray:
     """Σ over the first axis of a 2-D float array, keeping it as size 1 (onesᵀ g, BLAS)."""
-    return (np.ones(g.shape[0], dtype=g.dtype) @ g)[None, :]
+    return (_ones(g.shape[0], g.dtype) @ g)[None, :]
+
+
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones, made once per size (training loops ask for the same ones every step)."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+@lru_cache(maxsize=64)
+def arange(n: int) -> np.ndarray:
+    """A read-only 0, 1, ..., n-1, made once per size (the row index of a batch's labels)."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._kernels import sum_rows
-from .tensor import Tensor, _set_grad_enabled
+from .tensor import Tensor, _set_grad_enabled, passthrough
 
 __all__ = ["backward", "grad_of"]
 
@@ -136,9 +136,9 @@ def _walk(
             k = id(parent)
             if allowed is not None and k not in allowed:
                 continue
-            gp = vjp(*args)
+            gp = g if vjp is passthrough else vjp(*args)
             data = parent.data
-            if gp.shape != data.shape or gp.dtype != data.dtype:
+            if gp.shape != data.shape or (gp.dtype is not data.dtype and gp.dtype != data.dtype):
                 gp = _fit(gp, parent, node)
             if sent is not None:
                 sent.append((parent, gp))

@@ -175,9 +175,7 @@ class Tensor:
         ``grad`` is the upstream gradient (defaults to 1 for a one-element tensor).
         The graph is freed afterwards unless ``retain_graph=True``.
         """
-        from .engine import backward
-
-        backward(self, grad, retain_graph=retain_graph)
+        engine.backward(self, grad, retain_graph=retain_graph)
 
     # -- operators: NumPy semantics, a Tensor, array or number on either side --
     def __add__(self, other: Any) -> Tensor:
@@ -328,13 +326,31 @@ def _wrap(data: Any) -> Tensor:
 _next_seq = itertools.count(1).__next__
 
 
+def passthrough(g: Any, *_: Any) -> Any:
+    """The VJP of an input that the op passes through unchanged (d out / d x = 1).
+
+    The engine recognises it and hands ``g`` on without calling it.
+    """
+    return g
+
+
 def record(op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...]) -> Tensor:
     """Wrap an op's output; make it a graph node if recording and any parent requires grad.
 
     ``vjps[i](g, out, *parents)`` returns the gradient for ``parents[i]`` (any
     broadcast shape: the engine reduces it to the parent's shape).
     """
-    t = _wrap(data)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    t = object.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = False
+    t.name = None
+    t._parents = None
+    t._vjps = None
+    t._op = None
+    t._seq = 0
     if _mode.enabled:
         for p in parents:
             if p.requires_grad:
@@ -369,4 +385,4 @@ def _value(x: Any) -> Any:
 
 
 # The ops import Tensor, and Tensor's methods call the ops: importing them last breaks the cycle.
-from . import ops  # noqa: E402
+from . import engine, ops  # noqa: E402

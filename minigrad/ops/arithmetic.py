@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, as_tensor, constant_like, record
+from ..tensor import Tensor, as_tensor, constant_like, passthrough, record
 from ._dual import log_
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul"]
@@ -19,6 +19,8 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul"]
 
 def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors; a Python number takes the other operand's float dtype."""
+    if type(a) is Tensor and type(b) is Tensor:
+        return a, b
     if type(a) is not Tensor:
         b = as_tensor(b)
         a = constant_like(a, b)
@@ -36,14 +38,10 @@ def _broadcasting(name: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
         ) from None
 
 
-def _same(g, out, a, b):
-    return g
-
-
 def add(a: Any, b: Any) -> Tensor:
     """a + b.  d/da = 1, d/db = 1."""
     a, b = _operands(a, b)
-    return record("add", _broadcasting("add", np.add, a, b), (a, b), (_same, _same))
+    return record("add", _broadcasting("add", np.add, a, b), (a, b), (passthrough, passthrough))
 
 
 def sub(a: Any, b: Any) -> Tensor:
@@ -52,7 +50,7 @@ def sub(a: Any, b: Any) -> Tensor:
     return record("sub", _broadcasting("sub", np.subtract, a, b), (a, b), _SUB)
 
 
-_SUB = (_same, lambda g, out, a, b: -g)
+_SUB = (passthrough, lambda g, out, a, b: -g)
 
 
 def mul(a: Any, b: Any) -> Tensor:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels import max_last, sum_last
+from .._kernels import arange, max_last, sum_last
 from ..tensor import Tensor, as_tensor, record
 from ._dual import exp_, keepdims_shape, normalize_axis
 
@@ -135,7 +135,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
 def _label_index(labels: np.ndarray) -> tuple[np.ndarray, ...]:
     """The index of each sample's labelled class: (rows..., labels)."""
     if labels.ndim == 1:
-        return (np.arange(labels.shape[0]), labels)
+        return (arange(labels.shape[0]), labels)
     return (*np.indices(labels.shape, sparse=True), labels)
 
 
