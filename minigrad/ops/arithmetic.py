@@ -19,8 +19,6 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul"]
 
 def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors; a Python number takes the other operand's float dtype."""
-    if type(a) is Tensor and type(b) is Tensor:
-        return a, b
     if type(a) is not Tensor:
         b = as_tensor(b)
         a = constant_like(a, b)
@@ -29,25 +27,30 @@ def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-def _broadcasting(name: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
+def binary(op: str, fn: Any, a: Any, b: Any, vjps: tuple) -> Tensor:
+    """Apply the NumPy ufunc ``fn`` to two broadcastable operands and record the node."""
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _operands(a, b)
     try:
-        return fn(a.data, b.data)
+        data = fn(a.data, b.data)
     except ValueError:
         raise ValueError(
-            f"{name}: operands could not be broadcast together with shapes {a.shape} and {b.shape}"
+            f"{op}: operands could not be broadcast together with shapes {a.shape} and {b.shape}"
         ) from None
+    return record(op, data, (a, b), vjps)
 
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b.  d/da = 1, d/db = 1."""
-    a, b = _operands(a, b)
-    return record("add", _broadcasting("add", np.add, a, b), (a, b), (passthrough, passthrough))
+    return binary("add", np.add, a, b, _ADD)
+
+
+_ADD = (passthrough, passthrough)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b.  d/da = 1, d/db = -1."""
-    a, b = _operands(a, b)
-    return record("sub", _broadcasting("sub", np.subtract, a, b), (a, b), _SUB)
+    return binary("sub", np.subtract, a, b, _SUB)
 
 
 _SUB = (passthrough, lambda g, out, a, b: -g)
@@ -55,8 +58,7 @@ _SUB = (passthrough, lambda g, out, a, b: -g)
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b.  d/da = b, d/db = a."""
-    a, b = _operands(a, b)
-    return record("mul", _broadcasting("mul", np.multiply, a, b), (a, b), _MUL)
+    return binary("mul", np.multiply, a, b, _MUL)
 
 
 _MUL = (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
@@ -64,8 +66,7 @@ _MUL = (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
 
 def div(a: Any, b: Any) -> Tensor:
     """a / b.  d/da = 1/b, d/db = -a/b² = -out/b."""
-    a, b = _operands(a, b)
-    return record("div", _broadcasting("div", np.true_divide, a, b), (a, b), _DIV)
+    return binary("div", np.true_divide, a, b, _DIV)
 
 
 _DIV = (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
@@ -73,8 +74,7 @@ _DIV = (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
 
 def pow(a: Any, b: Any) -> Tensor:
     """a ** b.  d/da = b a^(b-1), d/db = out · log a (defined for a > 0)."""
-    a, b = _operands(a, b)
-    return record("pow", _broadcasting("pow", np.power, a, b), (a, b), _POW)
+    return binary("pow", np.power, a, b, _POW)
 
 
 def _pow_vjp_base(g, out, a, b):

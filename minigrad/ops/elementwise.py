@@ -13,7 +13,7 @@ from scipy.special import expit
 
 from ..tensor import Tensor, as_tensor, record
 from ._dual import value, where_
-from .arithmetic import _broadcasting, _operands
+from .arithmetic import _operands, binary
 
 __all__ = [
     "exp",
@@ -111,14 +111,12 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise max(a, b).  The gradient goes to the larger input; ties split it evenly."""
-    a, b = _operands(a, b)
-    return record("maximum", _broadcasting("maximum", np.maximum, a, b), (a, b), _MAXIMUM)
+    return binary("maximum", np.maximum, a, b, _MAXIMUM)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min(a, b).  The gradient goes to the smaller input; ties split it evenly."""
-    a, b = _operands(a, b)
-    return record("minimum", _broadcasting("minimum", np.minimum, a, b), (a, b), _MINIMUM)
+    return binary("minimum", np.minimum, a, b, _MINIMUM)
 
 
 def _share(winner: np.ndarray, tie: np.ndarray, g: Any) -> Any:
