@@ -9,6 +9,7 @@ accumulate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from heapq import heappop, heappush
 from typing import Any
 
@@ -188,11 +189,19 @@ def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
                 f"{caller}: grad can be omitted only for a one-element output; this output has "
                 f"shape {root.data.shape}, so pass grad= an array of that shape"
             )
-        return np.ones(root.data.shape, dtype=root.data.dtype)
+        return _one(root.data.shape, root.data.dtype)
     grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.data.shape:
         raise ValueError(f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}")
     return grad
+
+
+@lru_cache(maxsize=16)
+def _one(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The default seed d root / d root = 1, read-only so it can be shared (a leaf copies it)."""
+    one = np.ones(shape, dtype=dtype)
+    one.flags.writeable = False
+    return one
 
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, hook: Hook | None = None) -> None:

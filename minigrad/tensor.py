@@ -370,6 +370,8 @@ def constant_like(value: Any, like: Tensor) -> Tensor:
     """
     if type(value) is Tensor:
         return value
+    if type(value) is np.ndarray:
+        return _wrap(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and like.data.dtype.kind == "f":
         return _wrap(np.asarray(value, dtype=like.data.dtype))
     return _wrap(value)

@@ -9,7 +9,8 @@ from hypothesis.extra import numpy as hnp
 import minigrad as mg
 from minigrad import losses, nn
 
-finite = st.floats(-5, 5, allow_nan=False, width=64)
+# Subnormals are excluded: below 2.2e-308 a float64 keeps too few digits for rtol 1e-12 comparisons.
+finite = st.floats(-5, 5, allow_nan=False, allow_subnormal=False, width=64)
 
 
 def np_log_softmax(z):

@@ -114,7 +114,7 @@ def test_every_recorded_op_has_a_rule():
     sources = [*(ROOT / "minigrad" / "ops").glob("*.py"), ROOT / "minigrad" / "functional.py"]
     names = set()
     for path in sources:
-        names |= set(re.findall(r'\b(?:record|_unary|_extreme)\(\s*"([a-z_]+)"', path.read_text()))
+        names |= set(re.findall(r'\b(?:record|binary|_unary|_extreme)\(\s*"([a-z_]+)"', path.read_text()))
     assert {"add", "matmul", "tanh", "max", "log_softmax", "input"} <= names
     assert sorted(names - set(RULES)) == []
 
