@@ -15,9 +15,12 @@ synapse_1.grad, and the update is ``synapse -= alpha * synapse.grad``. For each
 alpha it prints the tutorial's table, "Error after N iterations:" (mean
 |layer_2 − y|), to the tutorial's 12 digits; then the final weights and the
 "Update Direction Changes": how often each weight's update flipped sign, that
-is, overshot the bottom along that weight and turned back. Tiny alphas never
-turn, alpha 10 turns a lot and wins, 100 and 1000 diverge to an error of ½.
-``--hidden 32`` gives the tutorial's second table. Figure: the error of every
+is, overshot the bottom along that weight and turned back. Tiny alphas hardly
+ever turn, alpha 10 turns a lot and wins, alpha 100 stalls at an error of ⅛
+and alpha 1000 diverges to ½.
+``--hidden 32`` gives the tutorial's second table (all but its alpha-10 row,
+0.00224922117381 after 10,000 iterations, where the tutorial's own NumPy code
+prints 0.00224897566154 today, as this script does). Figure: the error of every
 iteration, one curve per alpha, on a log scale.
 
     python examples/alpha_sweep.py [--iterations 60000] [--alphas 0.001 ... 1000] [--hidden 4] [--quick] [--out DIR]

@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         mg.hvp(lambda w: tanh_layer(Xs.data, w, b1.data).sum(), W1.data, np.ones(W1.shape))
     except mg.SecondOrderError as error:
         print(f"mg.hvp raises SecondOrderError: {str(error).split(';')[0]}")
+    else:
+        raise SystemExit("mg.hvp through the custom op did not raise SecondOrderError")
 
     fig, ax = plt.subplots(figsize=(5.8, 5))
     for rep, label, marker in ((report, "backward with 1 − a1²", "o"), (slip, "backward with 1 − z1² (slip)", "x")):
