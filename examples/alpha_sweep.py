@@ -13,7 +13,8 @@ The tutorial derives dJ/dsynapse by hand,
 Here ``J.backward()`` leaves the same two gradients in synapse_0.grad and
 synapse_1.grad, and the update is ``synapse -= alpha * synapse.grad``. For each
 alpha it prints the tutorial's table, "Error after N iterations:" (mean
-|layer_2 − y|), to the tutorial's 12 digits; then the final weights and the
+|layer_2 − y|), equal to the tutorial's to all 12 digits (alpha 100 to 11:
+that run is chaotic, so rounding shows); then the final weights and the
 "Update Direction Changes": how often each weight's update flipped sign, that
 is, overshot the bottom along that weight and turned back. Tiny alphas hardly
 ever turn, alpha 10 turns a lot and wins, alpha 100 stalls at an error of ⅛

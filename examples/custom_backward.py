@@ -26,33 +26,31 @@ for the right backward and for the slip.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import minigrad as mg  # noqa: E402
-from minigrad.datasets import make_moons  # noqa: E402
+import minigrad as mg
+from minigrad.datasets import make_moons
 
 
-def tanh_layer_forward(X, W1, b1):
+def tanh_layer_forward(X: np.ndarray, W1: np.ndarray, b1: np.ndarray) -> tuple[np.ndarray, tuple]:
     """a1 = tanh(X W1 + b1); returns (output, residuals for the backward)."""
     z1 = X @ W1 + b1
     a1 = np.tanh(z1)
     return a1, (X, W1, z1, a1)
 
 
-def tanh_layer_backward(residuals, g):
+def tanh_layer_backward(residuals: tuple, g: np.ndarray) -> tuple[np.ndarray, ...]:
     """One gradient per input (X, W1, b1), from the upstream gradient g = dL/da1."""
     X, W1, z1, a1 = residuals
     delta2 = g * (1 - a1**2)
     return delta2 @ W1.T, X.T @ delta2, delta2.sum(axis=0)
 
 
-def tanh_layer_backward_slip(residuals, g):
+def tanh_layer_backward_slip(residuals: tuple, g: np.ndarray) -> tuple[np.ndarray, ...]:
     """The same, with the derivative of tanh written with z1 instead of a1: wrong."""
     X, W1, z1, a1 = residuals
     delta2 = g * (1 - z1**2)
@@ -63,7 +61,9 @@ tanh_layer = mg.custom_vjp(tanh_layer_forward, tanh_layer_backward, name="tanh_l
 tanh_layer_slip = mg.custom_vjp(tanh_layer_forward, tanh_layer_backward_slip, name="tanh_layer_slip")
 
 
-def train(layer, X: np.ndarray, y: np.ndarray, steps: int, epsilon: float = 0.01, reg_lambda: float = 0.01) -> list:
+def train(
+    layer: Callable, X: np.ndarray, y: np.ndarray, steps: int, epsilon: float = 0.01, reg_lambda: float = 0.01
+) -> list:
     """Batch gradient descent on the 2-3-2 network whose hidden layer is ``layer(X, W1, b1)``; L/N per step."""
     np.random.seed(0)
     W1 = mg.Tensor(np.random.randn(2, 3) / np.sqrt(2), requires_grad=True)
@@ -82,7 +82,7 @@ def train(layer, X: np.ndarray, y: np.ndarray, steps: int, epsilon: float = 0.01
     return curve
 
 
-def builtin_tanh_layer(X, W1, b1):
+def builtin_tanh_layer(X: np.ndarray, W1: mg.Tensor, b1: mg.Tensor) -> mg.Tensor:
     """The same layer from minigrad's own ops, for comparison."""
     return mg.tanh(X @ W1 + b1)
 
@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         raise SystemExit("mg.hvp through the custom op did not raise SecondOrderError")
 
-    fig, ax = plt.subplots(figsize=(5.8, 5))
+    fig = Figure(figsize=(5.8, 5))  # no pyplot: nothing needs a display
+    ax = fig.subplots()
     for rep, label, marker in ((report, "backward with 1 − a1²", "o"), (slip, "backward with 1 − z1² (slip)", "x")):
         n = np.concatenate([c.numerical.ravel() for c in rep.checks])
         a = np.concatenate([c.autodiff.ravel() for c in rep.checks])
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ax.set_xlabel("finite differences (central, per element)")
     ax.set_ylabel("the custom backward")
     ax.set_title("Custom tanh layer: gradient elements of X, W1, b1,\nhand-written backward vs finite differences")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13))  # below the axes: off the points
     ax.grid(alpha=0.3)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "custom_backward.png"

@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import minigrad as mg  # noqa: E402
-from minigrad.datasets import sleep_study  # noqa: E402
+import minigrad as mg
+from minigrad.datasets import sleep_study
 
 data = sleep_study()  # scaled by the training maxima, scores / 100
 Lambda = 1e-4
@@ -58,7 +56,9 @@ def rosenbrock(p: mg.Tensor) -> mg.Tensor:
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
-def newton(f, p0: np.ndarray, tol: float = 1e-12, max_iter: int = 50) -> list[np.ndarray]:
+def newton(
+    f: Callable[[mg.Tensor], mg.Tensor], p0: np.ndarray, tol: float = 1e-12, max_iter: int = 50
+) -> list[np.ndarray]:
     """Newton's method p ← p − H⁻¹ ∇f(p); returns every iterate."""
     path = [np.asarray(p0, dtype=float)]
     for _ in range(max_iter):
@@ -71,7 +71,7 @@ def newton(f, p0: np.ndarray, tol: float = 1e-12, max_iter: int = 50) -> list[np
     return path
 
 
-def gradient_descent(f, p0: np.ndarray, lr: float, steps: int) -> list[np.ndarray]:
+def gradient_descent(f: Callable[[mg.Tensor], mg.Tensor], p0: np.ndarray, lr: float, steps: int) -> list[np.ndarray]:
     """p ← p − lr ∇f(p) for ``steps`` steps; returns every iterate."""
     path = [np.asarray(p0, dtype=float)]
     for _ in range(steps):
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     p = gd_path[-1]
     print(f"gradient descent, lr {lr:g}: after {gd_steps} steps at ({p[0]:.6f}, {p[1]:.6f}), f = {f['gd'][-1]:.3e}")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig = Figure(figsize=(12, 4.6))  # no pyplot: nothing needs a display
+    ax1, ax2 = fig.subplots(1, 2)
     floor = 1e-30  # Newton reaches f = 0 exactly: draw it at the bottom of the log axis
     ax1.plot(np.maximum(f["newton"], floor), "o-", label=f"Newton ({len(newton_path) - 1} iterations)")
     ax1.plot(np.maximum(f["gd"], floor), label=f"gradient descent, lr = {lr:g}")

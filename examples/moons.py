@@ -14,8 +14,8 @@ printed loss is the tutorial's ``calculate_loss``, L / N, after each update:
 0.432387 at iteration 0 and 0.068947 at 1000, as the tutorial's NumPy code
 prints. Later lines depend on rounding: ε = 0.01 is too large a step for the
 summed loss, so after a few spikes gradient descent does not settle at a
-minimum but bounces between two points (L/N 0.070758 and 0.071316, gradient
-norm ≈ 14), and a difference of 1e-16 in the arithmetic decides which of the
+minimum but bounces between two points (for H = 3: L/N 0.070758 and 0.071316,
+gradient norm ≈ 14), and a difference of 1e-16 in the arithmetic decides which of the
 two every 1000th step lands on. The loss figure shows the spikes and the band.
 
 Then the same network in a few lines with ``nn.MLP`` and ``optim.SGD`` (same

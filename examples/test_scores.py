@@ -58,7 +58,15 @@ def cost(W1: mg.Tensor, W2: mg.Tensor, X: np.ndarray, y: np.ndarray, Lambda: flo
     return 0.5 * ((y - yHat) ** 2).sum() / len(X) + Lambda / 2 * ((W1**2).sum() + (W2**2).sum())
 
 
-def train_bfgs(seed: int, trainX, trainY, testX, testY, Lambda: float, maxiter: int) -> dict:
+def train_bfgs(
+    seed: int,
+    trainX: np.ndarray,
+    trainY: np.ndarray,
+    testX: np.ndarray,
+    testY: np.ndarray,
+    Lambda: float,
+    maxiter: int,
+) -> dict:
     """BFGS from a fresh network; J on the training and test sets at the start and after every iteration."""
     W1, W2 = init_weights(seed)
     J, testJ = [], []
