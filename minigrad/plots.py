@@ -51,7 +51,10 @@ def _boundary(ax: Any, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarra
     zz = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
     levels = np.arange(int(max(zz.max(), y.max())) + 2) - 0.5
     ax.contourf(xx, yy, zz, levels=levels, cmap="Spectral", alpha=0.8)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Spectral", s=22, edgecolors="k", linewidths=0.5)
+    # Same colour scale for regions and points: a point has its predicted region's colour when it is right.
+    ax.scatter(
+        X[:, 0], X[:, 1], c=y, cmap="Spectral", vmin=levels[0], vmax=levels[-1], s=22, edgecolors="k", linewidths=0.5
+    )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
 
