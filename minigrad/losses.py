@@ -172,9 +172,9 @@ def l2_penalty(params: Any, lam: float, exclude_bias: bool = False) -> Tensor:
     tensors = [p[1] if isinstance(p, tuple) else p for p in params]
     if exclude_bias:
         tensors = [p for p in tensors if p.ndim >= 2]
-    total: Any = 0.0
-    for p in tensors:
-        total = total + ops.sum(p * p)
-    if not isinstance(total, Tensor):
+    if not tensors:
         return Tensor(0.0)
+    total = ops.sum(tensors[0] * tensors[0])
+    for p in tensors[1:]:
+        total = total + ops.sum(p * p)
     return (0.5 * lam) * total

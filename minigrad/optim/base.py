@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,9 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            if not np.isfinite(g).all():
+            # A finite sum proves every element finite (nan and inf propagate into it);
+            # only when it is not do we look element by element (the sum may just overflow).
+            if not math.isfinite(g.sum()) and not np.isfinite(g).all():
                 bad = int(np.size(g) - np.isfinite(g).sum())
                 raise NonFiniteError(
                     f"{type(self).__name__}.step: the gradient of {self.names[i]} (shape {p.shape}) has "
