@@ -8,6 +8,7 @@ only place where they are walked.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -373,8 +374,16 @@ def constant_like(value: Any, like: Tensor) -> Tensor:
     if type(value) is np.ndarray:
         return _wrap(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and like.data.dtype.kind == "f":
-        return _wrap(np.asarray(value, dtype=like.data.dtype))
+        return _scalar_constant(value, like.data.dtype)
     return _wrap(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _scalar_constant(value: float, dtype: np.dtype) -> Tensor:
+    """One shared, read-only constant per (number, dtype): training loops reuse the same few (0.5, 2, λ)."""
+    t = _wrap(np.asarray(value, dtype=dtype))
+    t.data.flags.writeable = False
+    return t
 
 
 def as_tensor(value: Any) -> Tensor:
