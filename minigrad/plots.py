@@ -156,7 +156,12 @@ def error_surface(
 def bfgs_costs(costs: Mapping[str, Sequence[float]], path: str | Path) -> Path:
     """Cost J after each optimizer iteration (the regression tutorial's BFGS plot)."""
     return loss_curves(
-        costs, path, "Sleep/study network: cost J per BFGS iteration", xlabel="BFGS iteration", ylabel="cost J", logy=True
+        costs,
+        path,
+        "Sleep/study network: cost J per BFGS iteration",
+        xlabel="BFGS iteration",
+        ylabel="cost J",
+        logy=True,
     )
 
 

@@ -341,17 +341,7 @@ def record(op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...
     ``vjps[i](g, out, *parents)`` returns the gradient for ``parents[i]`` (any
     broadcast shape: the engine reduces it to the parent's shape).
     """
-    if type(data) is not np.ndarray:
-        data = np.asarray(data)
-    t = object.__new__(Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = False
-    t.name = None
-    t._parents = None
-    t._vjps = None
-    t._op = None
-    t._seq = 0
+    t = _wrap(data)
     if _mode.enabled:
         for p in parents:
             if p.requires_grad:
