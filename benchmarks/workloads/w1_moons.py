@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import contenders as C
+from .. import trainers as T
 from ..data import make_moons, moons_init, one_hot
 from . import Case
 
@@ -58,8 +59,10 @@ class Hand:
         return [self.W1, self.b1, self.W2, self.b2]
 
 
-class Minigrad:
+class Minigrad(T.MinigradTrainer):
     """minigrad's raw Tensor API as a user writes it: forward (fused cross-entropy), backward(), update .data."""
+
+    lr = LR
 
     def __init__(self, X, y, params):
         import minigrad as mg
@@ -74,25 +77,8 @@ class Minigrad:
         data_loss = self.mg.softmax_cross_entropy(a1 @ W2 + b2, self.y, reduction="sum")
         return data_loss + REG / 2 * ((W1**2).sum() + (W2**2).sum())
 
-    def step(self):
-        self.loss().backward()
-        for p in self.ps:
-            p.data -= LR * p.grad
-            p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
-
-    def params(self):
-        return [p.data for p in self.ps]
-
-
-class MinigradNN:
+class MinigradNN(T.MinigradNNTrainer):
     """minigrad nn + losses + optim: MLP([2, H, 2], tanh), summed cross-entropy + l2_penalty, SGD."""
 
     def __init__(self, X, y, params):
@@ -109,25 +95,11 @@ class MinigradNN:
         losses = self.mg.losses
         return losses.cross_entropy(self.model(self.X), self.y, reduction="sum") + losses.l2_penalty(self.weights, REG)
 
-    def step(self):
-        self.opt.zero_grad()
-        self.loss().backward()
-        self.opt.step()
 
-    def loss_and_grads(self):
-        self.opt.zero_grad()
-        loss = self.loss()
-        loss.backward()
-        grads = C.module_arrays([p.grad for p in self.ps], self.like, self.transposed)
-        self.opt.zero_grad()
-        return loss.item(), grads
-
-    def params(self):
-        return C.module_arrays([p.data for p in self.ps], self.like, self.transposed)
-
-
-class Torch:
+class Torch(T.TorchTrainer):
     """PyTorch eager, float64: fused F.cross_entropy, manual SGD under no_grad."""
+
+    lr = LR
 
     def __init__(self, X, y, params):
         torch = self.torch = C.torch_module()
@@ -141,27 +113,11 @@ class Torch:
         z2 = a1 @ W2 + b2
         return self.F.cross_entropy(z2, self.y, reduction="sum") + REG / 2 * ((W1**2).sum() + (W2**2).sum())
 
-    def step(self):
-        self.loss().backward()
-        with self.torch.no_grad():
-            for p in self.ps:
-                p -= LR * p.grad
-                p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad.numpy().copy() for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
-
-    def params(self):
-        return [p.detach().numpy() for p in self.ps]
-
-
-class Autograd:
+class Autograd(T.AutogradTrainer):
     """HIPS autograd: value_and_grad of a function of the parameter list."""
+
+    lr = LR
 
     def __init__(self, X, y, params):
         import autograd
@@ -179,18 +135,6 @@ class Autograd:
 
         self.vg = autograd.value_and_grad(loss)
         self.ps = [p.copy() for p in params]
-
-    def step(self):
-        _, grads = self.vg(self.ps)
-        for p, g in zip(self.ps, grads):
-            p -= LR * g
-
-    def loss_and_grads(self):
-        loss, grads = self.vg(self.ps)
-        return float(loss), list(grads)
-
-    def params(self):
-        return self.ps
 
 
 IMPLEMENTATIONS = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import contenders as C
+from .. import trainers as T
 from ..data import xor_data, xor_init
 from . import Case
 
@@ -44,8 +45,10 @@ class Hand:
         return [self.s0, self.s1]
 
 
-class Minigrad:
+class Minigrad(T.MinigradTrainer):
     """The README's example: sigmoid layers, J = ½ Σ (ŷ - y)², ``backward()``, update ``.data``."""
+
+    lr = ALPHA
 
     def __init__(self, X, y, params):
         import minigrad as mg
@@ -58,25 +61,8 @@ class Minigrad:
         y_hat = ((self.X @ W1).sigmoid() @ W2).sigmoid()
         return 0.5 * ((y_hat - self.y) ** 2).sum()
 
-    def step(self):
-        self.loss().backward()
-        for p in self.ps:
-            p.data -= ALPHA * p.grad
-            p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
-
-    def params(self):
-        return [p.data for p in self.ps]
-
-
-class MinigradNN:
+class MinigradNN(T.MinigradNNTrainer):
     """Two bias-free mg.nn.Linear layers, mg.losses.sse_loss, mg.optim.SGD."""
 
     def __init__(self, X, y, params):
@@ -92,24 +78,10 @@ class MinigradNN:
         y_hat = self.l2(self.l1(self.X).sigmoid()).sigmoid()
         return self.mg.losses.sse_loss(y_hat, self.y)
 
-    def step(self):
-        self.opt.zero_grad()
-        self.loss().backward()
-        self.opt.step()
 
-    def loss_and_grads(self):
-        self.opt.zero_grad()
-        loss = self.loss()
-        loss.backward()
-        grads = C.module_arrays([p.grad for p in self.ps], self.like, self.transposed)
-        self.opt.zero_grad()
-        return loss.item(), grads
+class Torch(T.TorchTrainer):
+    lr = ALPHA
 
-    def params(self):
-        return C.module_arrays([p.data for p in self.ps], self.like, self.transposed)
-
-
-class Torch:
     def __init__(self, X, y, params):
         torch = self.torch = C.torch_module()
         self.X, self.y = torch.from_numpy(X), torch.from_numpy(y)
@@ -120,26 +92,10 @@ class Torch:
         y_hat = self.torch.sigmoid(self.torch.sigmoid(self.X @ W1) @ W2)
         return 0.5 * ((y_hat - self.y) ** 2).sum()
 
-    def step(self):
-        self.loss().backward()
-        with self.torch.no_grad():
-            for p in self.ps:
-                p -= ALPHA * p.grad
-                p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad.numpy().copy() for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
+class Autograd(T.AutogradTrainer):
+    lr = ALPHA
 
-    def params(self):
-        return [p.detach().numpy() for p in self.ps]
-
-
-class Autograd:
     def __init__(self, X, y, params):
         import autograd
         import autograd.numpy as anp
@@ -154,18 +110,6 @@ class Autograd:
 
         self.vg = autograd.value_and_grad(loss)
         self.ps = [p.copy() for p in params]
-
-    def step(self):
-        _, grads = self.vg(self.ps)
-        for p, g in zip(self.ps, grads):
-            p -= ALPHA * g
-
-    def loss_and_grads(self):
-        loss, grads = self.vg(self.ps)
-        return float(loss), list(grads)
-
-    def params(self):
-        return self.ps
 
 
 IMPLEMENTATIONS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import contenders as C
+from .. import trainers as T
 from ..data import mlp_data, mlp_init, one_hot
 from . import Case
 
@@ -61,7 +62,9 @@ class Hand:
         return self.ps
 
 
-class Minigrad:
+class Minigrad(T.MinigradTrainer):
+    lr = LR
+
     def __init__(self, X, y, params):
         import minigrad as mg
 
@@ -75,25 +78,8 @@ class Minigrad:
         a2 = (a1 @ W2 + b2).relu()
         return self.mg.softmax_cross_entropy(a2 @ W3 + b3, self.y)
 
-    def step(self):
-        self.loss().backward()
-        for p in self.ps:
-            p.data -= LR * p.grad
-            p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
-
-    def params(self):
-        return [p.data for p in self.ps]
-
-
-class MinigradNN:
+class MinigradNN(T.MinigradNNTrainer):
     """mg.nn.MLP(sizes, activation="relu"), mg.losses.cross_entropy (mean), mg.optim.SGD."""
 
     def __init__(self, X, y, params):
@@ -108,24 +94,10 @@ class MinigradNN:
     def loss(self):
         return self.mg.losses.cross_entropy(self.model(self.X), self.y, reduction="mean")
 
-    def step(self):
-        self.opt.zero_grad()
-        self.loss().backward()
-        self.opt.step()
 
-    def loss_and_grads(self):
-        self.opt.zero_grad()
-        loss = self.loss()
-        loss.backward()
-        grads = C.module_arrays([p.grad for p in self.ps], self.like, self.transposed)
-        self.opt.zero_grad()
-        return loss.item(), grads
+class Torch(T.TorchTrainer):
+    lr = LR
 
-    def params(self):
-        return C.module_arrays([p.data for p in self.ps], self.like, self.transposed)
-
-
-class Torch:
     def __init__(self, X, y, params):
         torch = self.torch = C.torch_module()
         self.F = torch.nn.functional
@@ -138,27 +110,11 @@ class Torch:
         logits = relu(relu(self.X @ W1 + b1) @ W2 + b2) @ W3 + b3
         return self.F.cross_entropy(logits, self.y, reduction="mean")
 
-    def step(self):
-        self.loss().backward()
-        with self.torch.no_grad():
-            for p in self.ps:
-                p -= LR * p.grad
-                p.grad = None
 
-    def loss_and_grads(self):
-        loss = self.loss()
-        loss.backward()
-        grads = [p.grad.numpy().copy() for p in self.ps]
-        for p in self.ps:
-            p.grad = None
-        return loss.item(), grads
-
-    def params(self):
-        return [p.detach().numpy() for p in self.ps]
-
-
-class Autograd:
+class Autograd(T.AutogradTrainer):
     """Idiomatic autograd (np.maximum for ReLU). Its ReLU gradient comes back float64 (BENCHMARKING.md)."""
+
+    lr = LR
 
     def __init__(self, X, y, params):
         import autograd
@@ -177,18 +133,6 @@ class Autograd:
 
         self.vg = autograd.value_and_grad(loss)
         self.ps = [p.copy() for p in params]
-
-    def step(self):
-        _, grads = self.vg(self.ps)
-        for p, g in zip(self.ps, grads):
-            p -= LR * g
-
-    def loss_and_grads(self):
-        loss, grads = self.vg(self.ps)
-        return float(loss), list(grads)
-
-    def params(self):
-        return self.ps
 
 
 IMPLEMENTATIONS = {
