@@ -166,10 +166,10 @@ def _walk(
     return arrived
 
 
-def _reaching(root: Tensor, stop: set[int]) -> set[int]:
-    """Ids of the nodes from which some ``stop`` node can be reached (the rest get no useful gradient)."""
+def _reaching(order: list[Tensor], stop: set[int]) -> set[int]:
+    """Ids of the nodes in ``order`` from which some ``stop`` node can be reached (the rest get no useful gradient)."""
     reaches: set[int] = set()
-    for node in reversed(_toposort(root, stop)):  # inputs before the nodes that use them
+    for node in reversed(order):  # inputs before the nodes that use them
         key = id(node)
         if key in stop or (node._parents is not None and any(id(p) in reaches for p in node._parents)):
             reaches.add(key)
@@ -223,19 +223,27 @@ def grad_of(
     inputs: Sequence[Tensor],
     grad: Any = None,
     retain_graph: bool = False,
-    create_graph: bool = False,
+    create_graph: bool | None = False,
 ) -> list[Any]:
     """d(root)/d(input) · grad for each input, without touching any ``.grad``.
 
     With ``create_graph`` the backward pass is itself recorded and the results
     are Tensors that can be differentiated again; otherwise they are arrays.
-    An input that ``root`` does not depend on gets zeros.
+    ``create_graph=None`` records only when an outer computation may
+    differentiate the result: an input is itself a node, or ``root`` reaches a
+    leaf that requires grad outside ``inputs``. An input that ``root`` does not
+    depend on gets zeros.
     """
+    stop = {id(x) for x in inputs}
+    order = _toposort(root, stop) if root.requires_grad else []
+    if create_graph is None:
+        create_graph = any(x._vjps is not None for x in inputs) or any(
+            n._vjps is None and id(n) not in stop for n in order
+        )
     if not root.requires_grad:
         return [_zeros(x, create_graph) for x in inputs]
     g = _seed(root, grad, "grad")
-    stop = {id(x) for x in inputs}
-    allowed = _reaching(root, stop)
+    allowed = _reaching(order, stop)
     if create_graph:
         with _set_grad_enabled(True):
             arrived = _walk(root, Tensor(g), stop, allowed, True, True)
@@ -251,17 +259,3 @@ def grad_of(
 def _zeros(x: Tensor, as_tensor: bool) -> Any:
     z = np.zeros_like(x.data)
     return Tensor(z) if as_tensor else z
-
-
-def depends_on_other_leaves(root: Tensor, inputs: Sequence[Tensor]) -> bool:
-    """True if ``root`` reaches a grad-requiring leaf outside ``inputs``, or an input is itself a node.
-
-    Then a gradient of ``root`` may have to be differentiated again by an outer
-    computation, so the backward pass must be recorded.
-    """
-    if any(x._vjps is not None for x in inputs):
-        return True
-    if not root.requires_grad:
-        return False
-    stop = {id(x) for x in inputs}
-    return any(n._vjps is None and id(n) not in stop for n in _toposort(root, stop))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import depends_on_other_leaves, grad_of
+from .engine import grad_of
 from .tensor import Tensor, _set_grad_enabled, passthrough, record
 
 __all__ = ["grad", "value_and_grad", "hvp", "jacobian", "hessian"]
@@ -69,8 +69,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
             args[i] = x
         with _set_grad_enabled(True):
             y = _scalar_output(f(*args, **kwargs), "grad")
-        higher = depends_on_other_leaves(y, inputs)
-        grads = grad_of(y, inputs, create_graph=higher)
+        grads = grad_of(y, inputs, create_graph=None)  # recorded only if it may be differentiated again
+        higher = isinstance(grads[0], Tensor)
         grads = [g if higher else Tensor(g) for g in grads]
         value = y if higher else y.detach()
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
@@ -107,16 +107,15 @@ def jacobian(f: Callable[[Tensor], Any], argnums: int = 0) -> Callable[..., Tens
         with _set_grad_enabled(True):
             y = f(*args, **kwargs)
         y = y if isinstance(y, Tensor) else Tensor(y)
-        higher = depends_on_other_leaves(y, [x])
         rows = []
         for k in range(y.size):
             seed = np.zeros(y.size, dtype=y.dtype)
             seed[k] = 1
-            (row,) = grad_of(y, [x], grad=seed.reshape(y.shape), retain_graph=True, create_graph=higher)
+            (row,) = grad_of(y, [x], grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
             rows.append(row)
         if not rows:
             return Tensor(np.zeros(y.shape + x.shape, dtype=x.dtype))
-        if higher:
+        if isinstance(rows[0], Tensor):  # recorded: the Jacobian stays differentiable
             return ops.stack(rows).reshape(y.shape + x.shape)
         return Tensor(np.stack(rows).reshape(y.shape + x.shape))
 
