@@ -24,6 +24,10 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 # itself for higher order (create_graph) they are Tensors. VJPs are written
 # with operators and methods that both types share, so one formula serves both.
 VJP = Callable[..., Any]
+# A JVP maps (t, out, *inputs) to the output's tangent carried by one input's
+# tangent t. It is written in the same shared style as the VJPs, so forward
+# mode can run it on arrays or, for nesting with reverse mode, on Tensors.
+JVP = Callable[..., Any]
 
 
 class _GradMode(threading.local):
@@ -335,11 +339,17 @@ def passthrough(g: Any, *_: Any) -> Any:
     return g
 
 
-def record(op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...]) -> Tensor:
+def record(
+    op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...], jvps: tuple[JVP, ...] | None = None
+) -> Tensor:
     """Wrap an op's output; make it a graph node if recording and any parent requires grad.
 
     ``vjps[i](g, out, *parents)`` returns the gradient for ``parents[i]`` (any
     broadcast shape: the engine reduces it to the parent's shape).
+    ``jvps[i](t, out, *parents)`` returns the tangent of the output carried by
+    ``parents[i]``'s tangent ``t`` (any shape that broadcasts to the output's;
+    forward mode sums the parents' contributions and broadcasts once).
+    ``passthrough`` serves as both (d out / d x = 1).
     """
     t = _wrap(data)
     if _mode.enabled:
