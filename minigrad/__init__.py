@@ -8,7 +8,8 @@ loss.backward()          # W.grad now holds d loss / d W
 
 from .custom import CustomOp, SecondOrderError, custom_vjp
 from .engine import GraphFreedError
-from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .forward import ForwardModeError
+from .functional import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, GradcheckReport, GradcheckWarning, gradcheck
 from .numerical import numerical_grad
 from .ops import (
@@ -61,6 +62,13 @@ __all__ = [
     "value_and_grad",
     "hvp",
     "jacobian",
+    "jacrev",
+    "jacfwd",
+    "jvp",
+    "vjp",
+    "ForwardModeError",
+    "functional_call",
+    "tree",
     "hessian",
     "numerical_grad",
     "gradcheck",
@@ -109,8 +117,9 @@ __all__ = [
 ]
 
 # Models, losses, optimizers, data and files, built on the Tensor API above.
-from . import datasets, losses, nn, optim
+from . import datasets, losses, nn, optim, tree
 from .io import LoadError, load, save
+from .nn.stateless import functional_call
 from .train import History, fit
 
 __all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]

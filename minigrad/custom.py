@@ -44,17 +44,26 @@ class CustomOp:
     Call it on Tensors, arrays or numbers; it returns a Tensor.
     """
 
-    __slots__ = ("forward", "backward", "name")
+    __slots__ = ("forward", "backward", "name", "jvp")
 
-    def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], name: str | None = None):
+    def __init__(
+        self,
+        forward: Callable[..., Any],
+        backward: Callable[..., Any],
+        name: str | None = None,
+        jvp: Callable[..., Any] | None = None,
+    ):
         if not callable(forward) or not callable(backward):
             raise TypeError("custom_vjp: forward and backward must both be callables")
+        if jvp is not None and not callable(jvp):
+            raise TypeError("custom_vjp: jvp must be a callable (or None)")
         if name is None:
             name = getattr(forward, "__name__", "custom")
             name = "custom" if name == "<lambda>" else name
         self.forward = forward
         self.backward = backward
         self.name = name
+        self.jvp = jvp
 
     def __repr__(self) -> str:
         return f"custom_vjp({self.name!r})"
@@ -72,7 +81,25 @@ class CustomOp:
         out = np.asarray(out)
         if out.dtype.kind != "f":
             return as_tensor(out)  # like a comparison: an integer or boolean result is a constant
-        return record(self.name, out, inputs, self._vjps(inputs, residuals))
+        jvps = None if self.jvp is None else self._jvps(inputs, residuals)
+        return record(self.name, out, inputs, self._vjps(inputs, residuals), jvps)
+
+    def _jvps(self, inputs: tuple[Tensor, ...], residuals: Any) -> tuple[Callable[..., Any], ...]:
+        """One JVP per input: ``jvp(residuals, *tangents)`` with zeros for the other inputs' tangents."""
+
+        def make(i: int) -> Callable[..., Any]:
+            def rule(t: Any, out: Any, *parents: Any) -> Any:
+                tangents = [np.zeros_like(p.data if isinstance(p, Tensor) else p) for p in parents]
+                tangents[i] = np.asarray(t.data if isinstance(t, Tensor) else t)
+                result = np.asarray(self.jvp(residuals, *tangents))
+                if isinstance(t, Tensor) and (t.requires_grad or out.requires_grad):
+                    # NumPy code has no derivative: differentiating this tangent again must fail loudly.
+                    return record(f"{self.name}.jvp", result, (t, *parents), (self._refuse,) * (1 + len(parents)))
+                return result
+
+            return rule
+
+        return tuple(make(i) for i in range(len(inputs)))
 
     def _vjps(self, inputs: tuple[Tensor, ...], residuals: Any) -> tuple[Callable[..., Any], ...]:
         """One VJP per input. They share a single call of ``backward`` per upstream gradient."""
@@ -119,7 +146,12 @@ class CustomOp:
         )
 
 
-def custom_vjp(forward: Callable[..., Any], backward: Callable[..., Any], name: str | None = None) -> CustomOp:
+def custom_vjp(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    name: str | None = None,
+    jvp: Callable[..., Any] | None = None,
+) -> CustomOp:
     """A new differentiable op from a NumPy ``forward`` and a hand-written ``backward``.
 
     ``forward(*arrays) -> (output, residuals)``: the output array and anything
@@ -130,5 +162,9 @@ def custom_vjp(forward: Callable[..., Any], backward: Callable[..., Any], name: 
     ``backward`` may run more than once (``retain_graph``), so it must not modify
     ``residuals``. ``name`` (default: ``forward.__name__``) is the op's name in
     ``repr`` and traces. First order only: see ``SecondOrderError``.
+    ``jvp(residuals, *tangents) -> tangent`` (optional) is the forward-mode
+    rule: ∂out/∂inputs applied to one tangent per input (zeros for inputs that
+    carry none), an array of the output's shape. Without it, using the op under
+    ``mg.jvp``/``mg.jacfwd``/``mg.hvp`` raises ``ForwardModeError`` naming the op.
     """
-    return CustomOp(forward, backward, name)
+    return CustomOp(forward, backward, name, jvp)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._kernels import sum_rows
+from .forward import _state as _forward
 from .tensor import Tensor, _set_grad_enabled, passthrough
 
 __all__ = ["backward", "grad_of"]
@@ -237,8 +238,12 @@ def grad_of(
     stop = {id(x) for x in inputs}
     order = _toposort(root, stop) if root.requires_grad else []
     if create_graph is None:
-        create_graph = any(x._vjps is not None for x in inputs) or any(
-            n._vjps is None and id(n) not in stop for n in order
+        # Record the backward pass when its result may be differentiated again: by an
+        # outer reverse pass, or by forward mode (tangents flow through recorded ops only).
+        create_graph = (
+            _forward.visible > 0
+            or any(x._vjps is not None for x in inputs)
+            or any(n._vjps is None and id(n) not in stop for n in order)
         )
     if not root.requires_grad:
         return [_zeros(x, create_graph) for x in inputs]

@@ -1,10 +1,18 @@
-"""Functional transforms: grad, value_and_grad, hvp, jacobian, hessian.
+"""Functional transforms with JAX's signatures: grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian, hvp.
 
-``mg.grad(f)(x)`` traces ``f`` on a fresh input and walks its graph backward.
-When the result may itself be differentiated (``x`` is traced by an outer
-transform, or ``f`` closes over tensors that require grad) the backward pass
-is recorded, so transforms nest to any order; otherwise it runs on plain
-arrays and costs no more than ``backward()``.
+Reverse mode: ``mg.grad(f)(x)`` traces ``f`` on fresh inputs and walks its graph
+backward. When the result may itself be differentiated (an input is traced by
+an outer transform, ``f`` closes over tensors that require grad, or forward
+mode is active) the backward pass is recorded, so transforms nest to any
+order; otherwise it runs on plain arrays and costs no more than ``backward()``.
+
+Forward mode: ``mg.jvp(f, primals, tangents)`` runs ``f`` once with a tangent
+attached to each input; every op's JVP rule (beside its VJP in ``minigrad/ops``)
+pushes the tangent forward (see ``minigrad.forward``). No graph is kept.
+
+Arguments and results may be pytrees (nested dicts, lists and tuples; see
+``minigrad.tree``): gradients come back in the structure of the argument.
+Results are Tensors.
 """
 
 from __future__ import annotations
@@ -14,24 +22,28 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import forward, ops
 from .engine import grad_of
-from .tensor import Tensor, _set_grad_enabled, passthrough, record
+from .tensor import Tensor, _set_grad_enabled, _wrap, passthrough, record
+from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["grad", "value_and_grad", "hvp", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
 
 _IDENTITY = (passthrough,)
 
 
+# -- inputs and outputs ----------------------------------------------------------
 def _input(x: Any, fn: str) -> Tensor:
-    """The tensor to differentiate with respect to.
+    """A tensor that requires grad, to differentiate with respect to.
 
-    A traced Tensor gets an identity node on top (so the outer trace still sees
-    the dependence); anything else becomes a fresh leaf that requires grad.
+    A Tensor traced by an outer transform (it requires grad, or carries a
+    tangent) gets an identity node on top, so the outer transform still sees the
+    dependence; anything else becomes a fresh leaf. Integers and booleans are
+    promoted to float64, as ``mg.Tensor`` would refuse them.
     """
     if isinstance(x, Tensor) and x.requires_grad:
         with _set_grad_enabled(True):
-            return record("input", x.data, (x,), _IDENTITY)
+            return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
     data = x.data if isinstance(x, Tensor) else x
     array = np.asarray(data)
     if array.dtype.kind != "f":
@@ -39,89 +51,394 @@ def _input(x: Any, fn: str) -> Tensor:
             array = array.astype(np.float64)
         else:
             raise TypeError(f"{fn}: cannot differentiate with respect to a {array.dtype} input")
-    return Tensor(array, requires_grad=True)
+    leaf = Tensor(array, requires_grad=True)
+    if isinstance(x, Tensor) and x._tangents:
+        leaf._tangents = dict(x._tangents)  # the identity carries an outer jvp's tangent
+    return leaf
 
 
 def _argnums(argnums: int | Sequence[int], nargs: int, fn: str) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{fn}: argnums is empty")
     for i in nums:
-        if not -nargs <= i < nargs:
+        if not isinstance(i, (int, np.integer)) or not -nargs <= i < nargs:
             raise ValueError(f"{fn}: argnums {argnums} out of range for {nargs} positional arguments")
-    return tuple(i % nargs for i in nums)
+    return tuple(int(i) % nargs for i in nums)
+
+
+def _trace_inputs(args: tuple, nums: tuple[int, ...], fn: str) -> tuple[list, list[tuple[TreeDef, list[Tensor]]]]:
+    """Replace each argument in ``nums`` by the same pytree of fresh inputs; return them per argument."""
+    args_list = list(args)
+    traced = []
+    for i in nums:
+        leaves, treedef = tree_flatten(args_list[i])
+        if not leaves:
+            raise ValueError(f"{fn}: argument {i} holds no arrays to differentiate with respect to")
+        inputs = [_input(leaf, fn) for leaf in leaves]
+        args_list[i] = tree_unflatten(treedef, inputs)
+        traced.append((treedef, inputs))
+    return args_list, traced
+
+
+def _split_aux(out: Any, has_aux: bool, fn: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(
+            f"{fn}: with has_aux=True the function must return a pair (output, aux), got {type(out).__name__}"
+        )
+    return out
 
 
 def _scalar_output(y: Any, fn: str) -> Tensor:
+    """The function's output as a one-element Tensor; anything else is an error, never a silent zero."""
     if not isinstance(y, Tensor):
-        y = Tensor(y)
+        kind = type(y).__name__
+        raise TypeError(
+            f"{fn}: the function must return a one-element Tensor built from its inputs with minigrad ops, "
+            f"got a {kind}; a {kind} carries no graph, so its gradient cannot be computed "
+            "(did a float(), .item(), .data or a NumPy function cut the graph?)"
+        )
     if y.size != 1:
         raise TypeError(f"{fn}: the function must return a one-element Tensor, got shape {y.shape}")
+    if y.dtype.kind != "f":
+        raise TypeError(f"{fn}: the function returned a {y.dtype} tensor, which carries no gradient")
     return y
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., tuple[Tensor, Any]]:
-    """Return ``g(*args) -> (f(*args), df/dargs[argnums])`` for scalar-valued ``f``."""
+def _tensor_output(y: Any, fn: str) -> Tensor:
+    if isinstance(y, Tensor):
+        return y
+    kind = type(y).__name__
+    if isinstance(y, (np.ndarray, float, int, np.floating)):
+        raise TypeError(
+            f"{fn}: the function returned a {kind}, not a Tensor built with minigrad ops; its derivative "
+            "would silently be zero (did a float(), .data or a NumPy function cut the graph?)"
+        )
+    raise TypeError(f"{fn}: the function must return Tensors (or a pytree of them), got a {kind}")
 
-    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
+
+def _pack(per_arg: list[Any], argnums: int | Sequence[int]) -> Any:
+    return per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+
+
+# -- reverse mode ----------------------------------------------------------------
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """Return ``g(*args) -> (f(*args), df/dargs[argnums])`` for scalar-valued ``f`` (JAX's signature).
+
+    With ``has_aux=True``, ``f`` returns ``(value, aux)`` and ``g`` returns
+    ``((value, aux), grad)``. Each argument in ``argnums`` may be a pytree; its
+    gradient has the same structure, with Tensors of the leaves' shapes. A
+    tuple ``argnums`` gives a tuple of gradients. Raises TypeError when ``f``
+    returns anything but a one-element floating Tensor (a float, an array or a
+    string carries no graph).
+    """
+
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "grad")
-        args = list(args)
-        inputs = [_input(args[i], "grad") for i in nums]
-        for i, x in zip(nums, inputs):
-            args[i] = x
+        call_args, traced = _trace_inputs(args, nums, "grad")
         with _set_grad_enabled(True):
-            y = _scalar_output(f(*args, **kwargs), "grad")
-        grads = grad_of(y, inputs, create_graph=None)  # recorded only if it may be differentiated again
+            out = f(*call_args, **kwargs)
+        y, aux = _split_aux(out, has_aux, "grad")
+        y = _scalar_output(y, "grad")
+        flat = [x for _, inputs in traced for x in inputs]
+        grads = grad_of(y, flat, create_graph=None)  # recorded only if it may be differentiated again
         higher = isinstance(grads[0], Tensor)
-        grads = [g if higher else Tensor(g) for g in grads]
+        grads = [g if higher else _wrap(g) for g in grads]
         value = y if higher else y.detach()
-        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
+        per_arg, k = [], 0
+        for treedef, inputs in traced:
+            per_arg.append(tree_unflatten(treedef, grads[k : k + len(inputs)]))
+            k += len(inputs)
+        g = _pack(per_arg, argnums)
+        return ((value, aux), g) if has_aux else (value, g)
 
     return value_and_grad_f
 
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Return ``g(*args) -> df/dargs[argnums]`` (a Tensor, or a tuple for several argnums).
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """Return ``g(*args) -> df/dargs[argnums]`` (``(grad, aux)`` with ``has_aux=True``).
 
-    Nests to any order: ``mg.grad(lambda x: mg.grad(f)(x).sum())(x)``.
+    Nests to any order and with ``jvp``: ``mg.grad(lambda x: mg.grad(f)(x).sum())(x)``.
     """
-    vg = value_and_grad(f, argnums)
+    vg = value_and_grad(f, argnums, has_aux)
 
     def grad_f(*args: Any, **kwargs: Any) -> Any:
-        return vg(*args, **kwargs)[1]
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
     return grad_f
 
 
-def hvp(f: Callable[[Tensor], Any], x: Any, v: Any) -> Tensor:
-    """Hessian-vector product H(x) v of scalar ``f``, as d/dx (∇f(x) · v), without forming H."""
-    v = v.data if isinstance(v, Tensor) else np.asarray(v)
-    return grad(lambda x: (grad(f)(x) * v).sum())(x)
+def _dot_all(outs: list[Tensor], cotangents: list[Any]) -> Tensor:
+    """Σ_i <out_i, cotangent_i>: one scalar whose gradient is the VJP of every output at once."""
+    total = None
+    for y, c in zip(outs, cotangents):
+        c = c.data if isinstance(c, Tensor) else np.asarray(c, dtype=y.dtype)
+        if c.shape != y.shape:
+            raise ValueError(f"vjp: cotangent has shape {c.shape} but the output has shape {y.shape}")
+        term = (y * c).sum()
+        total = term if total is None else total + term
+    return total
 
 
-def jacobian(f: Callable[[Tensor], Any], argnums: int = 0) -> Callable[..., Tensor]:
-    """Return ``J(*args)`` of shape ``f(x).shape + x.shape`` (one backward pass per output element)."""
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``(out, vjp_fn)`` (``(out, vjp_fn, aux)`` with ``has_aux``), as JAX's ``jax.vjp``.
 
-    def jacobian_f(*args: Any, **kwargs: Any) -> Tensor:
-        (i,) = _argnums(argnums, len(args), "jacobian")
-        args = list(args)
-        x = args[i] = _input(args[i], "jacobian")
+    ``vjp_fn(cotangent)`` returns a tuple with one gradient per primal (pytrees
+    like the primals): cotangentᵀ ∂out/∂primal. ``cotangent`` has the structure
+    and shapes of ``out``. ``vjp_fn`` may be called any number of times.
+    """
+    nums = tuple(range(len(primals)))
+    if not nums:
+        raise TypeError("vjp: give at least one primal")
+    call_args, traced = _trace_inputs(primals, nums, "vjp")
+    with _set_grad_enabled(True):
+        result = f(*call_args)
+    out, aux = _split_aux(result, has_aux, "vjp")
+    out_leaves, out_def = tree_flatten(out)
+    out_leaves = [_tensor_output(y, "vjp") for y in out_leaves]
+    flat = [x for _, inputs in traced for x in inputs]
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        c_leaves, c_def = tree_flatten(cotangent)
+        if c_def != out_def:
+            raise ValueError(f"vjp: cotangent structure {c_def!r} differs from the output's {out_def!r}")
+        live = [(y, c) for y, c in zip(out_leaves, c_leaves) if y.requires_grad]
+        if live:
+            root = _dot_all([y for y, _ in live], [c for _, c in live])
+            grads = grad_of(root, flat, retain_graph=True, create_graph=None)
+        else:
+            grads = [np.zeros_like(x.data) for x in flat]
+        grads = [g if isinstance(g, Tensor) else _wrap(g) for g in grads]
+        per_arg, k = [], 0
+        for treedef, inputs in traced:
+            per_arg.append(tree_unflatten(treedef, grads[k : k + len(inputs)]))
+            k += len(inputs)
+        return tuple(per_arg)
+
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+# -- forward mode ----------------------------------------------------------------
+def _tangent_for(primal: Tensor, t: Any) -> Tensor:
+    """``t`` as a Tensor of the primal's shape and dtype (a Tensor keeps its own graph and tangents)."""
+    if isinstance(t, Tensor):
+        if t.shape != primal.shape:
+            raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
+        return t if t.dtype == primal.dtype else ops.astype(t, primal.dtype)
+    t = np.asarray(t)
+    if t.shape != primal.shape:
+        raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
+    if t.dtype.kind not in "fiub":
+        raise TypeError(f"jvp: a tangent must hold real numbers, got dtype {t.dtype}")
+    return _wrap(t.astype(primal.dtype, copy=False))
+
+
+def _primal(x: Any) -> Tensor:
+    """The input of a jvp: a traced Tensor gets an identity op (outer transforms keep seeing it)."""
+    if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
-            y = f(*args, **kwargs)
-        y = y if isinstance(y, Tensor) else Tensor(y)
-        rows = []
-        for k in range(y.size):
-            seed = np.zeros(y.size, dtype=y.dtype)
-            seed[k] = 1
-            (row,) = grad_of(y, [x], grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
-            rows.append(row)
-        if not rows:
-            return Tensor(np.zeros(y.shape + x.shape, dtype=x.dtype))
-        if isinstance(rows[0], Tensor):  # recorded: the Jacobian stays differentiable
-            return ops.stack(rows).reshape(y.shape + x.shape)
-        return Tensor(np.stack(rows).reshape(y.shape + x.shape))
-
-    return jacobian_f
+            return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
+    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if data.dtype.kind != "f":
+        if data.dtype.kind in "iub":
+            data = data.astype(np.float64)
+        else:
+            raise TypeError(f"jvp: cannot differentiate with respect to a {data.dtype} input")
+    return _wrap(data)
 
 
-def hessian(f: Callable[[Tensor], Any], argnums: int = 0) -> Callable[..., Tensor]:
-    """Return ``H(*args)``, the Jacobian of the gradient: shape ``x.shape + x.shape``."""
-    return jacobian(grad(f, argnums), argnums)
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
+    """``(f(*primals), J·tangents)`` in one forward sweep, as JAX's ``jax.jvp``.
+
+    ``primals`` and ``tangents`` are tuples (or lists) of equal length whose
+    elements are pytrees of the same structure and shapes. The output tangent
+    has the structure of ``f``'s output; an output that does not depend on the
+    inputs gets a zero tangent. Raises ForwardModeError when ``f`` uses a
+    custom op that has no JVP rule.
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples (or lists), as in JAX: jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    with forward.open_level() as level:
+        call_args = []
+        for p, t in zip(primals, tangents):
+            p_leaves, p_def = tree_flatten(p)
+            t_leaves, t_def = tree_flatten(t)
+            if p_def != t_def:
+                raise ValueError(f"jvp: tangent structure {t_def!r} differs from its primal's {p_def!r}")
+            inputs = []
+            for pl, tl in zip(p_leaves, t_leaves):
+                x = _primal(pl)
+                forward.set_tangent(x, level, _tangent_for(x, tl))
+                inputs.append(x)
+            call_args.append(tree_unflatten(p_def, inputs))
+        result = f(*call_args)
+        out, aux = _split_aux(result, has_aux, "jvp")
+        out_leaves, out_def = tree_flatten(out)
+        out_leaves = [_tensor_output(y, "jvp") for y in out_leaves]
+        tangent_leaves = []
+        for y in out_leaves:
+            t = forward.tangent_of(y, level)
+            tangent_leaves.append(_wrap(np.zeros_like(y.data)) if t is None else t)
+    out = tree_unflatten(out_def, out_leaves)
+    tangent_out = tree_unflatten(out_def, tangent_leaves)
+    return (out, tangent_out, aux) if has_aux else (out, tangent_out)
+
+
+# -- Jacobians -------------------------------------------------------------------
+def _jacobian_tree(out: Any, traced: list, blocks: dict, argnums: int | Sequence[int]) -> Any:
+    """Assemble {(output leaf j, input leaf i): array} into out-structure → (per argnum) input-structure."""
+    out_leaves, out_def = tree_flatten(out)
+    per_out = []
+    for j in range(len(out_leaves)):
+        per_arg, k = [], 0
+        for treedef, inputs in traced:
+            per_arg.append(tree_unflatten(treedef, [blocks[j, k + n] for n in range(len(inputs))]))
+            k += len(inputs)
+        per_out.append(_pack(per_arg, argnums))
+    return tree_unflatten(out_def, per_out)
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Return ``J(*args)``: the Jacobian by reverse mode, one backward sweep per output element.
+
+    Each block has shape ``out.shape + in.shape``. With pytree inputs or outputs
+    the result nests as JAX's: the output's structure, each leaf replaced by the
+    argument's structure (a tuple over ``argnums`` when it is a tuple). Cheap
+    when outputs are few (m ≪ n for f: Rⁿ → Rᵐ).
+    """
+
+    def jacrev_f(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "jacrev")
+        call_args, traced = _trace_inputs(args, nums, "jacrev")
+        with _set_grad_enabled(True):
+            out = f(*call_args, **kwargs)
+        out_leaves = [_tensor_output(y, "jacrev") for y in tree_flatten(out)[0]]
+        flat = [x for _, inputs in traced for x in inputs]
+        blocks = {}
+        for j, y in enumerate(out_leaves):
+            rows: list[list[Any]] = [[] for _ in flat]
+            if y.requires_grad:
+                seed = np.zeros(y.size, dtype=y.dtype)
+                for k in range(y.size):
+                    seed[:] = 0
+                    seed[k] = 1
+                    grads = grad_of(y, flat, grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
+                    for n, g in enumerate(grads):
+                        rows[n].append(g)
+            for n, x in enumerate(flat):
+                blocks[j, n] = _stack_rows(rows[n], y.shape, x)
+        return _jacobian_tree(out, traced, blocks, argnums)
+
+    return jacrev_f
+
+
+def _stack_rows(rows: list[Any], out_shape: tuple[int, ...], x: Tensor) -> Tensor:
+    """Rows d out_k / d x (k over the output's elements) as one block of shape out.shape + x.shape."""
+    shape = out_shape + x.shape
+    if not rows:
+        return _wrap(np.zeros(shape, dtype=x.dtype))
+    if any(isinstance(r, Tensor) for r in rows):  # recorded: the Jacobian stays differentiable
+        return ops.stack([r if isinstance(r, Tensor) else _wrap(r) for r in rows]).reshape(shape)
+    return _wrap(np.stack(rows).reshape(shape))
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Return ``J(*args)``: the Jacobian by forward mode, one forward sweep per input element.
+
+    Same shapes and structure as ``jacrev``. Cheap when inputs are few (n ≪ m).
+    """
+
+    def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "jacfwd")
+        primals = [tree_flatten(args[i]) for i in nums]
+        flat = [_primal(leaf) for leaves, _ in primals for leaf in leaves]
+        traced, k = [], 0
+        for leaves, treedef in primals:
+            traced.append((treedef, flat[k : k + len(leaves)]))
+            k += len(leaves)
+        columns: dict[int, list[Any]] = {}  # input leaf -> per element, the output leaves' tangents
+        out = None
+        for n, x in enumerate(flat):
+            columns[n] = []
+            basis = np.zeros(x.size, dtype=x.dtype)
+            for e in range(max(x.size, 0)):
+                basis[:] = 0
+                basis[e] = 1
+                out, tangents = jvp(
+                    lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs),
+                    (x,),
+                    (basis.reshape(x.shape),),
+                )
+                columns[n].append(tree_flatten(tangents)[0])
+        if out is None:  # no input elements: evaluate once for the output's structure
+            out = f(*_replace(args, nums, traced, None, None), **kwargs)
+        out_leaves = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
+        blocks = {}
+        for j, y in enumerate(out_leaves):
+            for n, x in enumerate(flat):
+                cols = [c[j] for c in columns[n]]
+                blocks[j, n] = _stack_columns(cols, y, x)
+        return _jacobian_tree(out, traced, blocks, argnums)
+
+    return jacfwd_f
+
+
+def _replace(args: tuple, nums: tuple[int, ...], traced: list, n: Any, leaf: Any) -> list:
+    """``args`` with the traced arguments in place, input leaf number ``n`` swapped for ``leaf``."""
+    out, k = list(args), 0
+    for i, (treedef, inputs) in zip(nums, traced):
+        leaves = [leaf if k + m == n else x for m, x in enumerate(inputs)]
+        out[i] = tree_unflatten(treedef, leaves)
+        k += len(inputs)
+    return out
+
+
+def _stack_columns(cols: list[Tensor], y: Tensor, x: Tensor) -> Tensor:
+    """Columns d out / d x_e (e over the input's elements) as one block of shape out.shape + x.shape."""
+    shape = y.shape + x.shape
+    if not cols:
+        return _wrap(np.zeros(shape, dtype=y.dtype))
+    if any(c.requires_grad or c._tangents for c in cols):
+        stacked = ops.stack(cols, axis=-1) if y.ndim else ops.stack(cols)
+        return stacked.reshape(shape)
+    return _wrap(np.stack([c.data for c in cols], axis=-1).reshape(shape))
+
+
+jacobian = jacrev  # the first release's name; kept as an alias (API.md)
+
+
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Return ``H(*args)``: ``jacfwd(jacrev(f))``, forward over reverse as in JAX; shape ``x.shape + x.shape``."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
+    """Hessian-vector product H(x) v of scalar ``f`` without forming H: forward over reverse.
+
+    ``jvp(grad(f), (x,), (v,))``: one forward sweep through the recorded
+    gradient computation. ``x`` and ``v`` are pytrees of the same structure; the
+    result has that structure.
+    """
+    return jvp(grad(f), (x,), (v,))[1]
+
+
+def _hvp_reverse(f: Callable[..., Any], x: Any, v: Any) -> Any:
+    """H v as d/dx (∇f(x) · v): reverse over reverse (kept to benchmark against ``hvp``)."""
+    v_data = tree_map(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), v)
+
+    def inner(x: Any) -> Tensor:
+        g = grad(f)(x)
+        terms = [(gi * vi).sum() for gi, vi in zip(tree_flatten(g)[0], tree_flatten(v_data)[0])]
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+
+    return grad(inner)(x)

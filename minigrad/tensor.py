@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from .forward import _state as _forward
+from .forward import propagate
+
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
 # A VJP maps (g, out, *inputs) to the gradient for one input. During a plain
@@ -87,7 +90,7 @@ class Tensor:
     tensors are constants.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_vjps", "_op", "_seq")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_vjps", "_op", "_seq", "_tangents")
     __array_ufunc__ = None  # np.ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -108,6 +111,7 @@ class Tensor:
         self._vjps: tuple[VJP, ...] | None = None
         self._op: str | None = None
         self._seq: int = 0
+        self._tangents: dict[int, Tensor] | None = None  # forward mode: {level: tangent}
 
     # -- basic attributes ------------------------------------------------
     @property
@@ -323,6 +327,7 @@ def _wrap(data: Any) -> Tensor:
     t._vjps = None
     t._op = None
     t._seq = 0
+    t._tangents = None
     return t
 
 
@@ -361,6 +366,8 @@ def record(
                 t._op = op
                 t._seq = _next_seq()
                 break
+    if _forward.visible:
+        propagate(t, op, parents, jvps)
     return t
 
 

@@ -73,3 +73,60 @@ def test_grad_leaves_the_callers_grad_fields_alone():
     W = mg.Tensor(np.ones(2), requires_grad=True)
     mg.grad(lambda x: (x * W).sum())(np.ones(2))
     assert W.grad is None
+
+
+def test_has_aux_returns_the_auxiliary_output_untouched():
+    f = lambda x: ((x * x).sum(), {"norm": x.data.copy(), "note": "aux"})
+    x = np.array([1.0, -2.0])
+    g, aux = mg.grad(f, has_aux=True)(x)
+    (value, aux2), g2 = mg.value_and_grad(f, has_aux=True)(x)
+    np.testing.assert_array_equal(g.data, 2 * x)
+    np.testing.assert_array_equal(g2.data, 2 * x)
+    assert value.item() == 5.0 and aux["note"] == "aux" and aux2["note"] == "aux"
+    with pytest.raises(TypeError, match="has_aux=True.*pair"):
+        mg.grad(lambda x: (x * x).sum(), has_aux=True)(x)
+
+
+@pytest.mark.parametrize("result", [3.0, "loss", np.float64(1.0), np.ones(1)])
+def test_grad_of_a_function_returning_no_tensor_is_an_error_not_zeros(result):
+    with pytest.raises(TypeError, match="must return a one-element Tensor"):
+        mg.grad(lambda x: result)(np.ones(2))
+
+
+def test_vjp_function_can_be_called_several_times_and_handles_pytree_outputs():
+    x = np.array([1.0, 2.0])
+    out, vjp_fn = mg.vjp(lambda x: {"sq": x * x, "tanh": mg.tanh(x)}, x)
+    for _ in range(2):
+        (g,) = vjp_fn({"sq": np.ones(2), "tanh": np.zeros(2)})
+        np.testing.assert_array_equal(g.data, 2 * x)
+    (g,) = vjp_fn({"sq": np.zeros(2), "tanh": np.ones(2)})
+    np.testing.assert_allclose(g.data, 1 - np.tanh(x) ** 2, rtol=1e-12)
+    with pytest.raises(ValueError, match="cotangent structure"):
+        vjp_fn(np.ones(2))
+
+
+def test_functional_call_matches_backward_and_leaves_the_module_unchanged():
+    from minigrad import losses, nn
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(6, 2)), rng.integers(0, 2, size=6)
+    model = nn.MLP([2, 4, 2], activation="tanh")
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    params = {k: v.data.copy() for k, v in model.named_parameters()}
+    loss = lambda p: losses.cross_entropy(mg.functional_call(model, p, X), y)
+    g = mg.grad(loss)(params)
+    losses.cross_entropy(model(X), y).backward()
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(g[name].data, p.grad, rtol=1e-12)
+        np.testing.assert_array_equal(p.data, before[name])
+    assert all(p.is_leaf and p.requires_grad for p in model.parameters())
+    # Per-example gradients: one line over the examples.
+    example_loss = lambda p, i: losses.cross_entropy(mg.functional_call(model, p, X[i : i + 1]), y[i : i + 1])
+    per_example = [mg.grad(example_loss)(params, i) for i in range(6)]
+    mean = {k: np.mean([pe[k].data for pe in per_example], axis=0) for k in params}
+    for name in params:
+        np.testing.assert_allclose(mean[name], g[name].data, rtol=1e-10, atol=1e-14)
+    with pytest.raises(KeyError, match="no parameter 'layers.9.W'"):
+        mg.functional_call(model, {"layers.9.W": np.ones(2)}, X)
+    with pytest.raises(ValueError, match="shape"):
+        mg.functional_call(model, {"layers.0.W": np.ones(3)}, X)

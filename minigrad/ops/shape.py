@@ -159,7 +159,9 @@ def concatenate(seq: Sequence[Any], axis: int = 0) -> Tensor:
         where = (slice(None),) * axis + (slice(start, start + t.shape[axis]),)
         vjps.append(lambda g, out, *xs, where=where: g[where])
         start += t.shape[axis]
-    return record("concatenate", data, tuple(tensors), tuple(vjps))
+    return record(
+        "concatenate", data, tuple(tensors), tuple(vjps), lambda ts, out, *xs: _join_tangents(ts, xs, axis, False)
+    )
 
 
 def stack(seq: Sequence[Any], axis: int = 0) -> Tensor:
@@ -172,4 +174,12 @@ def stack(seq: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError(f"stack: shapes {shapes} must all be equal") from None
     axis = axis % data.ndim
     vjps = [lambda g, out, *xs, where=(slice(None),) * axis + (i,): g[where] for i in range(len(tensors))]
-    return record("stack", data, tuple(tensors), tuple(vjps))
+    return record("stack", data, tuple(tensors), tuple(vjps), lambda ts, out, *xs: _join_tangents(ts, xs, axis, True))
+
+
+def _join_tangents(ts: list[Any], xs: tuple[Any, ...], axis: int, new_axis: bool) -> Any:
+    """The joint JVP of concatenate/stack: the inputs' tangents joined the same way (zeros where none)."""
+    parts = [np.zeros_like(value(x)) if t is None else t for t, x in zip(ts, xs)]
+    if any(type(p) is Tensor for p in parts):
+        return (stack if new_axis else concatenate)(parts, axis=axis)
+    return (np.stack if new_axis else np.concatenate)(parts, axis=axis)
