@@ -68,6 +68,8 @@ __all__ = [
     "vjp",
     "ForwardModeError",
     "functional_call",
+    "compile",
+    "TracingError",
     "tree",
     "hessian",
     "numerical_grad",
@@ -118,8 +120,10 @@ __all__ = [
 
 # Models, losses, optimizers, data and files, built on the Tensor API above.
 from . import datasets, losses, nn, optim, tree
+from .compile import compile
 from .io import LoadError, load, save
 from .nn.stateless import functional_call
+from .tracing import TracingError
 from .train import History, fit
 
 __all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]

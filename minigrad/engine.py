@@ -18,6 +18,8 @@ import numpy as np
 from ._kernels import sum_rows
 from .forward import _state as _forward
 from .tensor import Tensor, _set_grad_enabled, passthrough
+from .tracing import Box
+from .tracing import _state as _tracing
 
 __all__ = ["backward", "grad_of"]
 
@@ -117,8 +119,11 @@ def _walk(
         ends.append(root)
     else:
         heap.append((-root._seq, root))
+    trace = _tracing.trace  # mg.compile is tracing: name each gradient and comment its VJP
     while heap:
         node = heappop(heap)[1]
+        if trace is not None:
+            trace.context = f"VJP of {node._op}"
         g = pending.pop(id(node))
         if node._vjps is _FREED:
             _check_not_freed(node)
@@ -144,9 +149,13 @@ def _walk(
                 gp = _fit(gp, parent, node)
             if sent is not None:
                 sent.append((parent, gp))
+            if trace is not None:
+                _name_gradient(gp, parent)
             previous = pending.get(k)
             if previous is not None:
                 pending[k] = previous + gp
+                if trace is not None:
+                    _name_gradient(pending[k], parent)
                 continue
             pending[k] = gp
             if parent._vjps is None or (stop is not None and k in stop):
@@ -158,6 +167,8 @@ def _walk(
         if not retain_graph:
             node._parents = None
             node._vjps = _FREED
+    if trace is not None:
+        trace.context = None
     arrived = {}
     for end in ends:
         g = pending[id(end)]
@@ -165,6 +176,15 @@ def _walk(
             hook(end, g, [])
         arrived[id(end)] = (end, g)
     return arrived
+
+
+def _name_gradient(g: Any, parent: Tensor) -> None:
+    """While mg.compile traces: call the array holding d/d parent "d" + the parent's name (dW1, dtanh)."""
+    g = g.data if type(g) is Tensor else g
+    if type(g) is Box and g.tvar.role is None:
+        data = parent.data
+        base = parent.name or (data.tvar.name or data.tvar.role if type(data) is Box else None) or "x"
+        g.tvar.role = "d" + base
 
 
 def _reaching(order: list[Tensor], stop: set[int]) -> set[int]:

@@ -17,6 +17,7 @@ Results are Tensors.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 from . import forward, ops
 from .engine import grad_of
 from .tensor import Tensor, _set_grad_enabled, _wrap, passthrough, record
+from .tracing import Box
 from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
@@ -45,6 +47,12 @@ def _input(x: Any, fn: str) -> Tensor:
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
     data = x.data if isinstance(x, Tensor) else x
+    if type(data) is Box:  # traced by mg.compile: the same variable, now differentiated
+        if data.dtype.kind != "f":
+            raise TypeError(f"{fn}: cannot differentiate with respect to a {data.dtype} input")
+        leaf = _wrap(data)
+        leaf.requires_grad = True
+        return leaf
     array = np.asarray(data)
     if array.dtype.kind != "f":
         if array.dtype.kind in "iub":
@@ -137,6 +145,7 @@ def value_and_grad(
     string carries no graph).
     """
 
+    @functools.wraps(f)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "grad")
         call_args, traced = _trace_inputs(args, nums, "grad")
@@ -166,6 +175,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     """
     vg = value_and_grad(f, argnums, has_aux)
 
+    @functools.wraps(f)
     def grad_f(*args: Any, **kwargs: Any) -> Any:
         value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
@@ -177,7 +187,7 @@ def _dot_all(outs: list[Tensor], cotangents: list[Any]) -> Tensor:
     """Σ_i <out_i, cotangent_i>: one scalar whose gradient is the VJP of every output at once."""
     total = None
     for y, c in zip(outs, cotangents):
-        c = c.data if isinstance(c, Tensor) else np.asarray(c, dtype=y.dtype)
+        c = c.data if isinstance(c, Tensor) else c if type(c) is Box else np.asarray(c, dtype=y.dtype)
         if c.shape != y.shape:
             raise ValueError(f"vjp: cotangent has shape {c.shape} but the output has shape {y.shape}")
         term = (y * c).sum()
@@ -230,12 +240,13 @@ def _tangent_for(primal: Tensor, t: Any) -> Tensor:
         if t.shape != primal.shape:
             raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
         return t if t.dtype == primal.dtype else ops.astype(t, primal.dtype)
-    t = np.asarray(t)
+    if type(t) is not Box:
+        t = np.asarray(t)
     if t.shape != primal.shape:
         raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
     if t.dtype.kind not in "fiub":
         raise TypeError(f"jvp: a tangent must hold real numbers, got dtype {t.dtype}")
-    return _wrap(t.astype(primal.dtype, copy=False))
+    return _wrap(t if t.dtype == primal.dtype else t.astype(primal.dtype))
 
 
 def _primal(x: Any) -> Tensor:
@@ -243,7 +254,9 @@ def _primal(x: Any) -> Tensor:
     if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    data = x.data if isinstance(x, Tensor) else x
+    if type(data) is not Box:
+        data = np.asarray(data)
     if data.dtype.kind != "f":
         if data.dtype.kind in "iub":
             data = data.astype(np.float64)
@@ -314,6 +327,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     when outputs are few (m ≪ n for f: Rⁿ → Rᵐ).
     """
 
+    @functools.wraps(f)
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacrev")
         call_args, traced = _trace_inputs(args, nums, "jacrev")
@@ -355,6 +369,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     Same shapes and structure as ``jacrev``. Cheap when inputs are few (n ≪ m).
     """
 
+    @functools.wraps(f)
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacfwd")
         primals = [tree_flatten(args[i]) for i in nums]

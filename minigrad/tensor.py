@@ -19,6 +19,8 @@ import numpy as np
 
 from .forward import _state as _forward
 from .forward import propagate
+from .tracing import Box
+from .tracing import _state as _tracing
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
@@ -71,7 +73,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
         data = data.data
     if dtype is not None:
         return np.array(data, dtype=dtype)
-    if isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) or type(data) is Box:
         return data
     array = np.asarray(data)
     if array.dtype == object:
@@ -316,7 +318,7 @@ class Tensor:
 
 def _wrap(data: Any) -> Tensor:
     """A constant Tensor around ``data`` without the checks of ``__init__`` (internal, hot path)."""
-    if type(data) is not np.ndarray:
+    if type(data) is not np.ndarray and type(data) is not Box:  # Box: an array traced by mg.compile
         data = np.asarray(data)
     t = object.__new__(Tensor)
     t.data = data
@@ -368,6 +370,10 @@ def record(
                 break
     if _forward.visible:
         propagate(t, op, parents, jvps)
+    if type(data) is Box:  # mg.compile is tracing: remember the op (and later the name) of this array
+        _tracing.trace.tensors.append(t)
+        if data.tvar.role is None:
+            data.tvar.role = op
     return t
 
 

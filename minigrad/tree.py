@@ -22,12 +22,14 @@ __all__ = ["TreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves
 class TreeDef:
     """The structure of a pytree without its leaves: ``kind`` plus children, compared by value."""
 
-    __slots__ = ("kind", "meta", "children")
+    __slots__ = ("kind", "meta", "children", "_key", "_hash")
 
     def __init__(self, kind: str, meta: Any = None, children: tuple[TreeDef, ...] = ()):
         self.kind = kind  # "leaf", "none", "tuple", "list", "dict", "namedtuple"
         self.meta = meta  # dict keys, or the namedtuple class
         self.children = children
+        self._key: tuple = (kind, meta, tuple(c._key for c in children))
+        self._hash = hash(self._key)
 
     @property
     def num_leaves(self) -> int:
@@ -35,14 +37,11 @@ class TreeDef:
             return 1
         return sum(c.num_leaves for c in self.children)
 
-    def _key(self) -> tuple:
-        return (self.kind, self.meta, tuple(c._key() for c in self.children))
-
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TreeDef) and self._key() == other._key()
+        return self is other or (isinstance(other, TreeDef) and self._hash == other._hash and self._key == other._key)
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self) -> str:
         if self.kind == "leaf":

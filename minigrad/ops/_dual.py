@@ -58,6 +58,8 @@ def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:
         from .shape import broadcast_to
 
         return broadcast_to(x, shape)
+    if type(x) is not np.ndarray:  # traced by mg.compile: a (read-only) broadcast view
+        return np.broadcast_to(x, shape)
     out = np.empty(shape, dtype=x.dtype)
     out[...] = x
     return out

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..tensor import Tensor, as_tensor, record
+from ..tracing import asarray
 from ._dual import value, where_
 from .arithmetic import _operands, binary
 
@@ -102,9 +103,9 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
         raise ValueError("clip: give at least one of lo and hi")
     inside = np.ones(x.shape, dtype=bool)
     if lo is not None:
-        inside &= x.data >= lo
+        inside = inside & (x.data >= lo)
     if hi is not None:
-        inside &= x.data <= hi
+        inside = inside & (x.data <= hi)
     data = np.clip(x.data, lo, hi)
     return record("clip", data, (x,), (lambda g, out, x: where_(inside, g, 0),))
 
@@ -136,7 +137,7 @@ _MINIMUM = (
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """a where cond is true, else b (cond is a constant).  The gradient follows the chosen branch."""
-    cond = np.asarray(value(cond), dtype=bool)
+    cond = asarray(value(cond), dtype=bool)
     a, b = _operands(a, b)
     try:
         data = np.where(cond, a.data, b.data)

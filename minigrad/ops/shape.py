@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, passthrough, record
+from ..tracing import primitive
 from ._dual import value
 
 __all__ = [
@@ -129,6 +130,7 @@ def scatter_add(g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
     return _scatter(g, idx, shape)
 
 
+@primitive
 def _scatter(g: np.ndarray, idx: Any, shape: tuple[int, ...]) -> np.ndarray:
     z = np.zeros(shape, dtype=g.dtype)
     if _is_basic(idx):

@@ -21,7 +21,7 @@ __all__ = ["logsumexp", "softmax", "log_softmax", "softmax_cross_entropy"]
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
     """max(x) along ``axis``, kept as size 1; 0 where that max is infinite (no shift helps there)."""
     m = max_last(x) if axis == x.ndim - 1 or axis == -1 else np.max(x, axis=axis, keepdims=True)
-    if not math.isfinite(m.sum()):  # rare: an infinite (or huge) row maximum
+    if type(m) is not np.ndarray or not math.isfinite(m.sum()):  # rare: an infinite (or huge) row maximum
         m = np.where(np.isfinite(m), m, 0)
     return m
 
@@ -124,7 +124,10 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
             return (softmax(z) * onehot.sum(axis=-1, keepdims=True) - onehot) * g
         delta = e / se
         if labels:
-            delta[index] -= 1  # each sample's own class once: plain indexing is safe
+            if type(delta) is np.ndarray:
+                delta[index] -= 1  # each sample's own class once: plain indexing is safe
+            else:  # traced by mg.compile: the labels are constants, so the one-hot matrix is one too
+                delta = delta - _one_hot(t, delta.shape, delta.dtype)
         else:
             delta = delta * t.sum(axis=-1, keepdims=True) - t
         return delta * g
