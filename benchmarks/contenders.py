@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 NUMPY, MINIGRAD, MINIGRAD_NN, TORCH, AUTOGRAD = "numpy", "minigrad", "minigrad_nn", "torch", "autograd"
-ORDER = [NUMPY, MINIGRAD, MINIGRAD_NN, TORCH, AUTOGRAD]
+COMPILED = "minigrad_compiled"
+ORDER = [NUMPY, MINIGRAD, COMPILED, MINIGRAD_NN, TORCH, AUTOGRAD]
 LABELS = {
     NUMPY: "hand NumPy",
     MINIGRAD: "minigrad raw",
+    COMPILED: "minigrad compiled",
     MINIGRAD_NN: "minigrad nn+optim",
     TORCH: "PyTorch eager",
     AUTOGRAD: "HIPS autograd",
@@ -32,6 +34,11 @@ class Unavailable(Exception):
 def availability() -> dict[str, str | None]:
     """{contender: None if it can run, else why not}. Importing torch here also pins its threads."""
     out: dict[str, str | None] = {NUMPY: None, MINIGRAD: None}
+    try:
+        importlib.import_module("minigrad.compile")
+        out[COMPILED] = None
+    except ImportError as e:
+        out[COMPILED] = f"not available: minigrad.compile is missing ({e})"
     try:
         nn_modules()
         out[MINIGRAD_NN] = None

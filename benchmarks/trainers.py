@@ -39,6 +39,41 @@ class MinigradTrainer:
         return [p.data for p in self.ps]
 
 
+class MinigradCompiledTrainer:
+    """``mg.compile(mg.value_and_grad(loss))`` over plain arrays, then the hand update in place.
+
+    A workload writes ``loss(self, *params)`` as a pure function of the parameter
+    arrays (its argument names name the generated program's variables).
+    """
+
+    lr: float
+    ps: list[Any]
+    _vg: Any = None
+
+    def loss(self, *ps: Any) -> Any:
+        raise NotImplementedError
+
+    @property
+    def vg(self) -> Any:
+        if self._vg is None:
+            import minigrad as mg
+
+            self._vg = mg.compile(mg.value_and_grad(self.loss, argnums=tuple(range(len(self.ps)))))
+        return self._vg
+
+    def step(self) -> None:
+        _, grads = self.vg(*self.ps)
+        for p, g in zip(self.ps, grads):
+            p -= self.lr * g.data
+
+    def loss_and_grads(self) -> tuple[float, list[Any]]:
+        loss, grads = self.vg(*self.ps)
+        return loss.item(), [g.data for g in grads]
+
+    def params(self) -> list[Any]:
+        return self.ps
+
+
 class MinigradNNTrainer:
     """minigrad nn + optim: ``zero_grad``, ``loss().backward()``, ``opt.step()``; arrays in the hand layout."""
 

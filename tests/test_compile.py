@@ -7,7 +7,6 @@ ones), which changes rounding only: values agree to rtol 1e-12 (atol 1e-12 for
 values near zero) in float64, and to float32 rounding (rtol 1e-5) in float32.
 """
 
-
 import numpy as np
 import pytest
 from hypothesis import given

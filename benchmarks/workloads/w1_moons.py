@@ -78,6 +78,23 @@ class Minigrad(T.MinigradTrainer):
         return data_loss + REG / 2 * ((W1**2).sum() + (W2**2).sum())
 
 
+class Compiled(T.MinigradCompiledTrainer):
+    """The raw contender's loss as a pure function of the arrays, compiled once: mg.compile(mg.value_and_grad(loss))."""
+
+    lr = LR
+
+    def __init__(self, X, y, params):
+        import minigrad as mg
+
+        self.mg, self.X, self.y = mg, X, y
+        self.ps = [p.copy() for p in params]
+
+    def loss(self, W1, b1, W2, b2):
+        a1 = self.mg.tanh(self.X @ W1 + b1)
+        data_loss = self.mg.softmax_cross_entropy(a1 @ W2 + b2, self.y, reduction="sum")
+        return data_loss + REG / 2 * ((W1**2).sum() + (W2**2).sum())
+
+
 class MinigradNN(T.MinigradNNTrainer):
     """minigrad nn + losses + optim: MLP([2, H, 2], tanh), summed cross-entropy + l2_penalty, SGD."""
 
@@ -140,6 +157,7 @@ class Autograd(T.AutogradTrainer):
 IMPLEMENTATIONS = {
     C.NUMPY: Hand,
     C.MINIGRAD: Minigrad,
+    C.COMPILED: Compiled,
     C.MINIGRAD_NN: MinigradNN,
     C.TORCH: Torch,
     C.AUTOGRAD: Autograd,

@@ -62,6 +62,22 @@ class Minigrad(T.MinigradTrainer):
         return 0.5 * ((y_hat - self.y) ** 2).sum()
 
 
+class Compiled(T.MinigradCompiledTrainer):
+    """The raw contender's J as a pure function of W1, W2, compiled once."""
+
+    lr = ALPHA
+
+    def __init__(self, X, y, params):
+        import minigrad as mg
+
+        self.mg, self.X, self.y = mg, X, y
+        self.ps = [p.copy() for p in params]
+
+    def loss(self, W1, W2):
+        y_hat = self.mg.sigmoid(self.mg.sigmoid(self.X @ W1) @ W2)
+        return 0.5 * ((y_hat - self.y) ** 2).sum()
+
+
 class MinigradNN(T.MinigradNNTrainer):
     """Two bias-free mg.nn.Linear layers, mg.losses.sse_loss, mg.optim.SGD."""
 
@@ -115,6 +131,7 @@ class Autograd(T.AutogradTrainer):
 IMPLEMENTATIONS = {
     C.NUMPY: Hand,
     C.MINIGRAD: Minigrad,
+    C.COMPILED: Compiled,
     C.MINIGRAD_NN: MinigradNN,
     C.TORCH: Torch,
     C.AUTOGRAD: Autograd,

@@ -79,6 +79,23 @@ class Minigrad(T.MinigradTrainer):
         return self.mg.softmax_cross_entropy(a2 @ W3 + b3, self.y)
 
 
+class Compiled(T.MinigradCompiledTrainer):
+    """The raw contender's loss as a pure function of the six arrays, compiled once."""
+
+    lr = LR
+
+    def __init__(self, X, y, params):
+        import minigrad as mg
+
+        self.mg, self.X, self.y = mg, X, y
+        self.ps = [p.copy() for p in params]
+
+    def loss(self, W1, b1, W2, b2, W3, b3):
+        a1 = self.mg.relu(self.X @ W1 + b1)
+        a2 = self.mg.relu(a1 @ W2 + b2)
+        return self.mg.softmax_cross_entropy(a2 @ W3 + b3, self.y)
+
+
 class MinigradNN(T.MinigradNNTrainer):
     """mg.nn.MLP(sizes, activation="relu"), mg.losses.cross_entropy (mean), mg.optim.SGD."""
 
@@ -138,6 +155,7 @@ class Autograd(T.AutogradTrainer):
 IMPLEMENTATIONS = {
     C.NUMPY: Hand,
     C.MINIGRAD: Minigrad,
+    C.COMPILED: Compiled,
     C.MINIGRAD_NN: MinigradNN,
     C.TORCH: Torch,
     C.AUTOGRAD: Autograd,

@@ -105,14 +105,14 @@ def _subtrees(d: Any) -> list[Any]:
 
 def _signature_part(leaf: Any) -> Any:
     if type(leaf) is np.ndarray:
-        return (leaf.shape, leaf.dtype.str)
+        return (leaf.shape, leaf.dtype)
     if isinstance(leaf, Tensor):
         if leaf.requires_grad:
             raise TypeError(
                 "mg.compile: an argument is a Tensor that requires grad; a compiled function is not "
                 "differentiable from outside. Compile the transform instead: mg.compile(mg.grad(f))"
             )
-        return ("T", leaf.data.shape, leaf.data.dtype.str)
+        return ("T", leaf.data.shape, leaf.data.dtype)
     if isinstance(leaf, np.generic):
         return ("s", leaf.dtype.str, leaf.item())
     try:
@@ -187,9 +187,9 @@ class Compiled:
         return self._latest.source
 
     def __call__(self, *args: Any) -> Any:
-        # Fast path: every argument a bare array (the common training step) needs no tree walk.
-        if all(type(a) is np.ndarray for a in args):
-            key: Any = tuple((a.shape, a.dtype.str) for a in args)
+        # Fast path: every argument a bare array (the common training step): one dict lookup.
+        if all([type(a) is np.ndarray for a in args]):
+            key: Any = tuple([(a.shape, a.dtype) for a in args])
             program = self._cache.get(key)
             if program is None:
                 with self._lock:

@@ -149,7 +149,12 @@ class _Writer:
             target = self.arg(e.args[0])
             if e.fn == "transpose" and len(e.args) == 1 and not e.kwargs:
                 return f"{target}.T"
-            return f"{target}.{e.fn}({self.call_args(e.args[1:], e.kwargs)})"
+            kwargs = e.kwargs
+            if e.fn in ("sum", "mean", "max", "min") and kwargs.get("axis", 0) is None:
+                kwargs = {k: v for k, v in kwargs.items() if k != "axis"}  # the defaults, said once less
+                if kwargs.get("keepdims") is False:
+                    kwargs.pop("keepdims")
+            return f"{target}.{e.fn}({self.call_args(e.args[1:], kwargs)})"
         if e.kind == "getitem":
             return f"{self.arg(e.args[0])}[{self.index(e.args[1])}]"
         if e.kind == "unpack":
