@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTENDERS = {"numpy", "minigrad", "minigrad_nn", "torch", "autograd"}
+CONTENDERS = {"numpy", "minigrad", "minigrad_compiled", "minigrad_nn", "torch", "autograd"}
 
 
 def test_quick_run_reports_every_workload_and_contender(tmp_path):
@@ -33,6 +33,7 @@ def test_quick_run_reports_every_workload_and_contender(tmp_path):
             results = case["results"]
             assert set(results) == CONTENDERS
             assert results["numpy"]["status"] == "ok" and results["minigrad"]["status"] == "ok"
+            assert results["minigrad_compiled"]["status"] == "ok"  # ran and agreed with hand NumPy
             for r in results.values():
                 assert r["status"] in ("ok", "skipped"), r
                 if r["status"] == "ok":
