@@ -91,12 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     trained = [p.copy() for p in params]
     done = 0
     try:
-        for done in range(1, steps + 1):
+        while done < steps:
             value, grads = step(*trained)
             for p, g in zip(trained, grads):
                 p -= epsilon * g.data
+            done += 1
     except KeyboardInterrupt:
-        print(f"\ninterrupted after {done - 1} of {steps} steps")
+        print(f"\ninterrupted after {done} of {steps} steps")
         return 130
     hand_params = [p.copy() for p in params]
     for _ in range(steps):
