@@ -55,8 +55,9 @@ def sigmoid_(x: Any) -> Any:
 
 
 def sign_(x: Any) -> np.ndarray:
-    """sign of x's value, a constant (its derivative is 0 almost everywhere)."""
-    return np.sign(value(x))
+    """sign of x's value as a constant of x's dtype: 1, -1, or 0 (at 0 and at nan, as PyTorch's sgn)."""
+    v = value(x)
+    return (v > 0).astype(v.dtype) - (v < 0)
 
 
 def maximum_(x: Any, lo: Any) -> Any:

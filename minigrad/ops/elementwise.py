@@ -79,7 +79,11 @@ _SIGMOID = (lambda g, out, x: g * (out * (1 - out)),)
 
 
 def relu(x: Any) -> Tensor:
-    """max(x, 0).  d/dx = 1 where x > 0, else 0 (0 at x = 0, PyTorch's convention); selects."""
+    """max(x, 0).  d/dx = 1 where x > 0, else 0: 0 at x = 0 (PyTorch's convention); selects.
+
+    At a nan input the gradient is 0 (PyTorch passes it on): one comparison
+    instead of two keeps the backward as fast as the old product with the mask.
+    """
     return _unary("relu", _relu, x, _RELU, _RELU)
 
 
@@ -91,7 +95,7 @@ _RELU = (lambda g, out, x: where_(value(x) > 0, g, 0),)
 
 
 def abs(x: Any) -> Tensor:
-    """|x|.  d/dx = sign x (0 at the kink, PyTorch's convention); selects."""
+    """|x|.  d/dx = sign x (0 at the kink and at nan, PyTorch's convention); selects."""
     return _unary("abs", np.abs, x, _ABS, _ABS)
 
 

@@ -16,9 +16,10 @@ logaddexp(a, b)    log(e^a + e^b)                              e^(a-out): 0.5 ea
                                                                a = b = -inf (as logsumexp)
 log1p(x)           log(1 + x), accurate near 0                 1/(1+x), inf at -1
 expm1(x)           e^x - 1, accurate near 0                    e^x
-xlogy(x, y)        x log y, 0 where x = 0 (even y = 0)         d/dx = log y (-inf at y = 0, the
-                                                               one-sided slope); d/dy = x/y, 0
-                                                               where x = 0 (f(0, y) = 0 for all y)
+xlogy(x, y)        x log y, 0 where x = 0 (even y = 0)         d/dx = log y, 0 where x = 0 and
+                                                               y ≤ 0 (PyTorch); d/dy = x/y, 0
+                                                               where x = 0 (f(0, y) = 0 for all y;
+                                                               PyTorch: nan at x = y = 0)
 =================  ==========================================  =====================================
 
 Like sqrt and log, the ops with an infinite derivative somewhere send exactly 0
@@ -148,9 +149,10 @@ _EXPM1 = (lambda g, out, x: nonzero_(g, g * (out + 1)),)
 def xlogy(x: Any, y: Any) -> Tensor:
     """x · log y, with 0 where x = 0 (even at y = 0: 0 · log 0 = 0, scipy's ``xlogy``); broadcasts.
 
-    d/dx = log y (-inf at y = 0, where x·log y is -inf for any x > 0);
-    d/dy = x / y, and 0 where x = 0 (xlogy(0, y) = 0 for every y), where
-    PyTorch gives nan at x = y = 0.
+    d/dx = log y, and 0 where x = 0 and y ≤ 0 (PyTorch's convention);
+    d/dy = x / y, and 0 where x = 0 (xlogy(0, y) = 0 for every y; PyTorch
+    gives nan at x = y = 0). So xlogy(p, p), the entropy term, has gradient 0
+    at p = 0 (PyTorch nan; the one-sided slope of p log p there is -inf).
     """
     return binary("xlogy", _xlogy_forward, x, y, _XLOGY, _XLOGY)
 
@@ -161,6 +163,6 @@ def _xlogy_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 _XLOGY = (
-    lambda g, out, x, y: nonzero_(g, g * log_(y)),
+    lambda g, out, x, y: where_((value(x) == 0) & (value(y) <= 0), 0, nonzero_(g, g * log_(y))),
     lambda g, out, x, y: where_(value(x) == 0, 0, nonzero_(g, g * x / y)),
 )
