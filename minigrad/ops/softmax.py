@@ -10,8 +10,10 @@ changes these values, so its gradient (and tangent) is 0; PyTorch gives nan
 here, minigrad goes further on purpose. Entries that are -inf in an otherwise
 finite row get weight 0 (logsumexp, softmax, cross-entropy) as in PyTorch.
 
-A +inf logit gives nan (value and gradient), as in PyTorch: it is an overflow
-upstream, not a limit minigrad can pick a value for, and the nan surfaces it.
+A +inf logit: logsumexp is +inf, with gradient nan at the +inf entries and 0
+elsewhere; softmax, log_softmax and cross-entropy give nan (values and
+gradients). All as in PyTorch: a +inf logit is an overflow upstream, not a
+limit minigrad should pick a value for, and the nan surfaces it.
 
 All of this is branch free (no Python test on values), so a tracer sees one program.
 """
@@ -35,14 +37,13 @@ def _lowest(dtype: np.dtype) -> Any:
 
 
 def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
-    """max(x) along ``axis``, kept as size 1, and never -inf.
+    """max(x) along ``axis``, kept as size 1; 0 where that max is not finite (no shift helps there).
 
-    An all -inf row's maximum is raised to the lowest finite number, so x - m
-    stays -inf (e^(x-m) = 0) instead of -inf - (-inf) = nan. One elementwise
-    maximum on the reduced shape, no branch.
+    An all -inf row then gives e^(x - 0) = 0 instead of e^(-inf - (-inf)) = nan,
+    and a +inf one gives log Σ e^x = +inf. Branch free: a select on the reduced shape.
     """
     m = max_last(x) if axis == x.ndim - 1 or axis == -1 else np.max(x, axis=axis, keepdims=True)
-    return np.maximum(m, _lowest(x.dtype))
+    return np.where(np.isfinite(m), m, 0)
 
 
 def _sum_keep(x: Any, axis: int) -> Any:
