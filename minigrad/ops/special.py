@@ -164,5 +164,7 @@ def _xlogy_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 _XLOGY = (
     lambda g, out, x, y: where_((value(x) == 0) & (value(y) <= 0), 0, nonzero_(g, g * log_(y))),
-    lambda g, out, x, y: where_(value(x) == 0, 0, nonzero_(g, g * x / y)),
+    # x/y is 0/0 = nan only at x = y = 0: select 0 there (elsewhere at x = 0 the formula
+    # is already 0, and its derivative with respect to x must survive for higher order).
+    lambda g, out, x, y: where_((value(x) == 0) & (value(y) == 0), 0, nonzero_(g, g * x / y)),
 )
