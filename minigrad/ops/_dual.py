@@ -72,21 +72,32 @@ def maximum_(x: Any, lo: Any) -> Any:
 _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-def select(mask: np.ndarray, a: Any) -> np.ndarray:
+def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
     """``a`` where ``mask``, exactly 0 elsewhere, for a float array ``a`` (any broadcast of the two).
 
     A product ``a * mask`` turns an inf or nan of ``a`` into nan where the mask
     is off, and ``np.where`` is ~5x slower (it branches on every element of a
     random mask). This multiplies the float's bits, as an integer, by the 0/1
     mask: exact, branch free, and on a (1024, 256) float32 ReLU gradient a
-    little faster than ``a * mask`` (benchmarks/relu_backward.py).
+    little faster than ``a * mask`` (benchmarks/relu_backward.py). ``into=True``
+    writes the result into ``a`` when ``a`` already has the result's shape (for
+    an ``a`` the caller has just computed and owns).
     """
     a = np.asarray(a)
     bits = _BITS.get(a.dtype.itemsize) if a.dtype.kind == "f" else None
     if bits is None:
         return np.where(mask, a, np.zeros((), dtype=a.dtype))
     # An integer product with the 0/1 mask keeps the float's bits or clears them all.
-    return np.asarray(np.multiply(a.view(bits), mask, dtype=bits)).view(a.dtype)
+    view = a.view(bits)
+    if (
+        into
+        and a.flags.writeable
+        and np.ndim(mask) <= a.ndim
+        and np.broadcast_shapes(a.shape, np.shape(mask)) == a.shape
+    ):
+        np.multiply(view, mask, out=view, dtype=bits)
+        return a
+    return np.asarray(np.multiply(view, mask, dtype=bits)).view(a.dtype)
 
 
 def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
@@ -112,8 +123,12 @@ def nonzero_(g: Any, r: Any) -> Any:
     Used by ops whose local derivative can be infinite (sqrt, log, division,
     pow at 0, exp on overflow): without it 0 · inf = nan leaks from a branch
     that does not reach the output (mlx's and tinygrad's convention for sqrt).
+    ``r`` must be an array the caller has just computed: on arrays it is
+    overwritten in place (benchmarks/guard_cost.py measures what this costs).
     """
-    return where_(value(g) != 0, r, 0)
+    if type(g) is Tensor or type(r) is Tensor:
+        return where_(value(g) != 0, r, 0)
+    return select(np.not_equal(g, 0), r, into=True)
 
 
 def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:
