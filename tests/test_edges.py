@@ -79,3 +79,24 @@ def test_second_order(row):
 def test_every_row_states_its_source():
     assert all(r.source for r in ROWS)
     assert len({r.name for r in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_probability_target_that_requires_grad_gets_its_gradient(reduction):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(3, 4))
+    t = rng.dirichlet(np.ones(4), size=3)
+    mg.gradcheck(lambda z, t: mg.softmax_cross_entropy(z, t, reduction=reduction), z, t, order=2)
+    target = mg.Tensor(t, requires_grad=True)
+    mg.softmax_cross_entropy(mg.Tensor(z), target, reduction=reduction).sum().backward()
+    scale = 1 / 3 if reduction == "mean" else 1.0
+    expected = -(z - np.log(np.exp(z).sum(axis=1, keepdims=True))) * scale  # -log softmax(z), scaled
+    np.testing.assert_allclose(target.grad, expected, rtol=1e-12)
+
+
+def test_integer_labels_and_constant_targets_stay_constants():
+    z = mg.Tensor(np.zeros((2, 3)), requires_grad=True)
+    y = mg.softmax_cross_entropy(z, np.array([0, 2]))
+    assert len(y._parents) == 1
+    y = mg.softmax_cross_entropy(z, mg.Tensor(np.full((2, 3), 1 / 3)))
+    assert len(y._parents) == 1
