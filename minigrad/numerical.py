@@ -106,6 +106,8 @@ def _element(evaluate: Callable[[], float], flat: np.ndarray, j: int, h0: float,
         raise _Unchecked(f"f is not finite at the input itself (f = {f0}), so no difference can be formed")
     eps = float(np.finfo(flat.dtype).eps)
 
+    seen = [abs(f0)]  # magnitudes of f near x: the rounding error of a difference scales with them
+
     def quotient(h: float) -> tuple[float | None, str]:
         flat[j] = x0 + h
         up, hi = evaluate(), flat[j]
@@ -117,6 +119,7 @@ def _element(evaluate: Callable[[], float], flat: np.ndarray, j: int, h0: float,
         if not (np.isfinite(up) and np.isfinite(down)):
             sides = [name for name, v in (("f(x + h)", up), ("f(x - h)", down)) if not np.isfinite(v)]
             return None, " and ".join(sides)
+        seen.extend((abs(up), abs(down)))
         return (up - down) / (float(hi) - float(lo)), ""  # the step actually taken, after rounding
 
     d0, why0 = quotient(h0)
@@ -131,7 +134,7 @@ def _element(evaluate: Callable[[], float], flat: np.ndarray, j: int, h0: float,
         if not near:
             return d0, h0
         d1, _ = quotient(relative)
-        noise = 4 * eps * max(abs(f0), np.finfo(np.float64).tiny) / relative  # rounding error of d1
+        noise = 4 * eps * max(max(seen), np.finfo(np.float64).tiny) / relative  # rounding error of d1
         if d1 is not None and abs(d1 - d0) > 10 * noise:
             return d1, relative  # the first step reached across a singularity or a sharp bend
         return d0, h0

@@ -147,3 +147,10 @@ def test_gradcheck_of_a_string_result_raises_a_type_error():
 def test_a_function_of_one_of_two_inputs_is_still_checked():
     report = mg.gradcheck(lambda x, y: (x * x).sum(), np.array([1.0, 2.0]), np.array([3.0]))
     assert report.passed and np.all(report["input 1"].autodiff == 0)
+
+
+def test_a_relative_step_too_small_to_resolve_f_is_not_used():
+    # x ~ 1e-276: the relative step 1e-281 cannot resolve a change of f, whose derivative here is O(1)
+    x = np.array([2.3333193e-276, 2.3333193e-276])
+    found = central_differences(lambda z: (mg.softmax(z) * np.array([1.0, 3.0])).sum(), x)
+    np.testing.assert_allclose(found.grads[0], [-0.5, 0.5], rtol=1e-8)
