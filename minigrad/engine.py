@@ -71,25 +71,38 @@ def _check_not_freed(node: Tensor) -> None:
 
 
 def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    Only those axes: leading axes ``g`` has beyond ``shape``, and axes where
+    ``shape`` has 1 and ``g`` more. Any other mismatch, such as (2, 3) for (3, 2)
+    or (6,) for (3, 2), raises ValueError: reshaping would scramble the values.
+    """
     if type(g) is np.ndarray and g.ndim == 2 and g.shape[1:] == shape[-1:] and shape[:-1] in ((), (1,)):
         return sum_rows(g).reshape(shape)  # a bias over a batch: the common case, done by BLAS
     lead = g.ndim - len(shape)
+    if lead < 0 or any(n != 1 and m != n for n, m in zip(shape, g.shape[lead:])):
+        raise ValueError(f"a gradient of shape {g.shape} is not a broadcast of shape {shape}")
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+    return g.reshape(shape) if lead else g  # only drops the leading axes, now of size 1
 
 
 def _fit(g: Any, parent: Tensor, node: Tensor) -> Any:
-    """The gradient for ``parent`` in its shape and dtype (the one place broadcasting is undone)."""
+    """The gradient for ``parent`` in its shape and dtype (the one place broadcasting is undone).
+
+    A gradient that is not a broadcast of the input's shape is a bug in the op's
+    VJP (a custom op's included): the error names the op and both shapes.
+    """
     shape = parent.data.shape
     if g.shape != shape:
         try:
             g = _unbroadcast(g, shape)
         except ValueError:
             raise RuntimeError(
-                f"{node._op}: backward produced a gradient of shape {g.shape} for an input of shape {shape}"
+                f"{node._op}: backward produced a gradient of shape {g.shape} for an input of shape {shape}; "
+                "only axes that broadcasting added or stretched can be summed away, so this gradient "
+                "does not belong to this input (check the op's VJP)"
             ) from None
     if g.dtype != parent.data.dtype:
         g = g.astype(parent.data.dtype)

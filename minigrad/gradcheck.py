@@ -34,8 +34,19 @@ float32    1e-3    1e-4    rounding is ~1e-5 relative to |L|: errors above ~0.1%
                            fail, smaller ones pass unseen (hence a warning)
 =========  ======  ======  ====================================================
 
+Steps and domain edges. The step for element k starts at ε^(1/3)·max(1, |x_k|);
+near 0 it is also tried relative to |x_k|, and where f(x ± h) is not finite it
+shrinks (``minigrad.numerical``), so ``gradcheck(mg.log, [1e-7, 0.5])`` passes.
+An element where no central difference exists (sqrt at exactly 0: f(x - h) is
+nan for every h) fails the check with that reason in words, naming the element.
+
+A function whose output does not depend on any checked input (a constant, or
+one that computes from ``.data`` or NumPy arrays) raises ValueError: there is no
+gradient to check, and "passed" would be a lie.
+
 Kinks. Where f is not differentiable (relu or abs at 0, max at a tie), or
-within one step h of such a point, the central difference averages two
+within one step h of such a point (a kink at 0 is avoided by the relative
+step; one elsewhere is not), the central difference averages two
 one-sided slopes while autodiff returns one of them. gradcheck does not hide
 this: the check fails and the message says that the one-sided slopes jump
 (and which of them autodiff matches). At exactly 0, abs passes (both give 0)
@@ -52,8 +63,9 @@ from typing import Any
 
 import numpy as np
 
+from .engine import _toposort
 from .functional import grad
-from .numerical import default_step, numerical_grad
+from .numerical import central_differences
 from .tensor import Tensor, no_grad
 
 __all__ = ["gradcheck", "GradcheckError", "GradcheckWarning", "GradcheckReport", "InputCheck", "TOLERANCES"]
@@ -82,10 +94,15 @@ class InputCheck:
         default=0.0, repr=False
     )  # rounding floor of the central difference, per element (see _rounding_floor)
     note: str = ""  # a diagnosis of the worst element (a kink), when there is one
+    unchecked: dict = field(default_factory=dict, repr=False)  # element -> why no central difference exists
 
     @property
     def error(self) -> np.ndarray:
-        return np.abs(self.autodiff.astype(np.float64) - self.numerical.astype(np.float64))
+        """|a - n| per element (0 at elements that could not be checked: see ``unchecked``)."""
+        error = np.abs(self.autodiff.astype(np.float64) - self.numerical.astype(np.float64))
+        for index in self.unchecked:
+            error[index] = 0.0
+        return error
 
     @property
     def allowed(self) -> np.ndarray:
@@ -107,32 +124,57 @@ class InputCheck:
     @property
     def ratio(self) -> float:
         """The tutorials' ‖a - n‖ / ‖a + n‖ (0 when both are 0)."""
-        return _ratio(self.autodiff, self.numerical)
+        return _ratio(*self.compared)
+
+    @property
+    def compared(self) -> tuple[np.ndarray, np.ndarray]:
+        """(autodiff, finite differences) with 0 in both at elements that could not be checked."""
+        a, n = self.autodiff.copy(), self.numerical.copy()
+        for index in self.unchecked:
+            a[index] = n[index] = 0
+        return a, n
 
     @property
     def worst(self) -> tuple[int, ...]:
-        """Index of the element furthest outside its tolerance (or closest to it)."""
+        """Index of the checked element furthest outside its tolerance (or closest to it)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             excess = np.nan_to_num(self.error / self.allowed, nan=np.inf)
+        for index in self.unchecked:
+            excess[index] = -1.0
         return tuple(int(i) for i in np.unravel_index(np.argmax(excess), self.error.shape)) if excess.size else ()
 
     @property
     def passed(self) -> bool:
-        return bool(np.all(self.error <= self.allowed))  # NaN compares False: a NaN fails
+        """Every element checked and within tolerance (an element that could not be checked fails)."""
+        return not self.unchecked and bool(np.all(self.error <= self.allowed))  # NaN compares False: a NaN fails
 
     def describe(self) -> str:
-        """What went wrong, in words: which element, expected vs actual."""
-        idx = self.worst
-        a, n = self.autodiff[idx], self.numerical[idx]
-        element = list(idx) if idx else "(the only one)"
+        """What went wrong, in words: which element, expected vs actual, or why it could not be checked."""
         lines = [
             f"{self.label} (argument {self.position}, shape {self.autodiff.shape}, {self.autodiff.dtype}), "
-            f"{_ORDINALS.get(self.order, f'derivative of order {self.order}')}:",
-            f"  worst element {element}: autodiff gives {a:.10g}, finite differences give {n:.10g} "
-            f"(|difference| {self.error[idx]:.3g} > allowed {self.allowed[idx]:.3g})",
-            f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g}, "
-            f"norm(a-n)/norm(a+n) {self.ratio:.3g}",
+            f"{_ORDINALS.get(self.order, f'derivative of order {self.order}')}:"
         ]
+        for index, reason in self.unchecked.items():
+            element = list(index) if index else "(the only one)"
+            lines.append(
+                f"  element {element} cannot be checked by finite differences (autodiff gives "
+                f"{self.autodiff[index]:.10g}): {reason}"
+            )
+        idx = self.worst
+        checked = self.error.size > len(self.unchecked)
+        if checked and not bool(self.error[idx] <= self.allowed[idx]):
+            a, n = self.autodiff[idx], self.numerical[idx]
+            element = list(idx) if idx else "(the only one)"
+            lines.append(
+                f"  worst element {element}: autodiff gives {a:.10g}, finite differences give {n:.10g} "
+                f"(|difference| {self.error[idx]:.3g} > allowed {self.allowed[idx]:.3g})"
+            )
+        if checked:
+            lines.append(
+                f"  max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g}, "
+                f"norm(a-n)/norm(a+n) {self.ratio:.3g}"
+                + (" (over the elements that could be checked)" if self.unchecked else "")
+            )
         if self.note:
             lines.append("  " + self.note)
         return "\n".join(lines)
@@ -160,8 +202,8 @@ class GradcheckReport:
     def ratio(self) -> float:
         """‖a - n‖ / ‖a + n‖ over all first derivatives together (the tutorials' single number)."""
         first = [c for c in self.checks if c.order == 1]
-        a = np.concatenate([c.autodiff.ravel() for c in first])
-        n = np.concatenate([c.numerical.ravel() for c in first])
+        a = np.concatenate([c.compared[0].ravel() for c in first])
+        n = np.concatenate([c.compared[1].ravel() for c in first])
         return _ratio(a, n)
 
     def __repr__(self) -> str:
@@ -225,7 +267,18 @@ def _as_output(y: Any) -> Tensor:
         return y
     if isinstance(y, (tuple, list, dict)):
         raise TypeError(f"gradcheck: f must return one Tensor (any shape), got a {type(y).__name__}")
-    return Tensor(np.asarray(y))
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"gradcheck: f must return a numeric Tensor, got a {type(y).__name__}")
+    return Tensor(array)
+
+
+def _depends(y: Tensor, leaves: list[Tensor]) -> bool:
+    """True if some leaf reaches ``y`` through recorded (differentiable) ops."""
+    if not y.requires_grad:
+        return False
+    ids = {id(t) for t in leaves}
+    return any(id(node) in ids for node in _toposort(y))
 
 
 def gradcheck(
@@ -247,12 +300,16 @@ def gradcheck(
     through unchanged. ``.grad`` of your tensors is left alone.
 
     Element k passes if |a_k - n_k| ≤ atol + rtol·|n_k| + 4·ε·|L|/h_k (the last
-    term: the rounding floor of central differences). Defaults: float64 rtol 1e-5,
-    atol 1e-6; float32 rtol 1e-3, atol 1e-4, with a ``GradcheckWarning`` (errors
-    below ~0.1% are invisible in float32). ``eps`` fixes the step (default
-    ``numerical.default_step``: ε^(1/3)·max(1, |x|)). ``order=2`` also checks a
+    term: the rounding floor of central differences, with h the step used). Defaults:
+    float64 rtol 1e-5, atol 1e-6; float32 rtol 1e-3, atol 1e-4, with a
+    ``GradcheckWarning`` (errors below ~0.1% are invisible in float32). The step
+    starts at ε^(1/3)·max(1, |x|) and adapts per element near 0 and at domain
+    edges (``minigrad.numerical``); ``eps`` fixes it. ``order=2`` also checks a
     Hessian-vector product, and so on. At a kink (relu or abs at 0) the check
-    fails and the message says the one-sided slopes jump.
+    fails and the message says the one-sided slopes jump; an element where no
+    central difference can be taken (x at the edge of f's domain) fails with
+    the reason in words. Raises ValueError if f's output does not depend on any
+    checked input (a constant function has no gradient to check).
 
     Returns a ``GradcheckReport``; if any check fails, raises ``GradcheckError``
     (an ``AssertionError`` carrying the report) unless ``raise_exception=False``.
@@ -274,8 +331,14 @@ def gradcheck(
             args[p] = x
         return _as_output(f(*args))
 
-    with no_grad():
-        y = call([Tensor(a) for a in arrays])
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    y = call(leaves)
+    if not _depends(y, leaves):
+        raise ValueError(
+            f"gradcheck: the output of {function_name(f)} does not depend on any checked input "
+            f"({', '.join(labels)}), so there is no gradient to check; f returns a constant, or computes "
+            "from .data, NumPy arrays or detach() instead of its input Tensors"
+        )
     dtype = _least_precise([a.dtype for a in arrays] + ([y.dtype] if y.dtype.kind == "f" else []))
     rtol, atol = _tolerances(dtype, rtol, atol, labels, arrays, y)
 
@@ -295,15 +358,15 @@ def gradcheck(
         checks = []
         for k, level in enumerate(levels, start=1):
             auto = grad(level, tuple(range(len(arrays))))(*arrays)
-            num = numerical_grad(level, *arrays, eps=eps)
-            num = num if isinstance(num, list) else [num]
-            floors = _rounding_floor(level, arrays, eps)
-            for i, (a, n) in enumerate(zip(auto, num)):
+            found = central_differences(level, *arrays, eps=eps)
+            floors = _rounding_floor(level, arrays, found.steps)
+            for i, (a, n) in enumerate(zip(auto, found.grads)):
                 if a.shape != n.shape:
                     raise AssertionError(f"gradcheck: the gradient of {labels[i]} has shape {a.shape}, not {n.shape}")
                 check = InputCheck(labels[i], positions[i], k, np.asarray(a.data), n, rtol, atol, floors[i])
-                if not check.passed:
-                    check.note = _kink_note(level, arrays, i, check, eps)
+                check.unchecked = found.problems[i]
+                if not check.passed and not check.unchecked:
+                    check.note = _kink_note(level, arrays, i, check, found.steps[i])
                 checks.append(check)
     finally:
         for t, g in saved:
@@ -350,7 +413,7 @@ def _tolerances(
     return (default[0] if rtol is None else rtol), (default[1] if atol is None else atol)
 
 
-def _rounding_floor(level: Callable[..., Tensor], arrays: list[np.ndarray], eps: Any) -> list[np.ndarray]:
+def _rounding_floor(level: Callable[..., Tensor], arrays: list[np.ndarray], steps: list[Any]) -> list[np.ndarray]:
     """4·ε·|L(x)|/h per element: central differences cannot resolve less than the rounding of L.
 
     Negligible in float64 unless |L| ≳ 1e4; in float32 it keeps a summed loss
@@ -361,8 +424,7 @@ def _rounding_floor(level: Callable[..., Tensor], arrays: list[np.ndarray], eps:
     magnitude = abs(float(np.asarray(value.data).reshape(())))
     eps_out = np.finfo(value.dtype).eps if value.dtype.kind == "f" else 0.0
     floors = []
-    for a in arrays:
-        h = default_step(a) if eps is None else np.full(a.shape, float(eps))
+    for a, h in zip(arrays, steps):
         floors.append(4 * max(eps_out, np.finfo(a.dtype).eps) * magnitude / h)
     return floors
 
@@ -381,11 +443,13 @@ def _directional(level: Callable[..., Tensor], vs: list[np.ndarray]) -> Callable
     return directional
 
 
-def _kink_note(level: Callable[..., Tensor], arrays: list[np.ndarray], i: int, check: InputCheck, eps: Any) -> str:
+def _kink_note(
+    level: Callable[..., Tensor], arrays: list[np.ndarray], i: int, check: InputCheck, steps: np.ndarray
+) -> str:
     """Say so if ``level`` has a kink within one step of the worst element (one-sided slopes jump)."""
     idx = check.worst
     x0 = arrays[i][idx]
-    h = float(default_step(np.asarray(x0))) if eps is None else float(eps)
+    h = float(steps[idx])
 
     def value_at(delta: float) -> tuple[float, float]:
         xs = [a.copy() for a in arrays]

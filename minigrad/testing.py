@@ -30,6 +30,11 @@ differences are a fair reference:
                 (max, min, relu, abs, maximum, clip)
 ==============  ==========================================================
 
+``STABLE_PRIMITIVES`` lists the stable primitives (``mg.norm``, ``mg.softplus``,
+...) with the domain each argument is drawn from, and
+``primitive_gradient_property(name)`` turns an entry into a hypothesis test
+(broadcast shapes for the binary ones, second order by default).
+
 This module needs hypothesis (``pip install "minigrad-np[test]"``).
 """
 
@@ -43,6 +48,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from . import ops
 from .gradcheck import GradcheckReport, function_name, gradcheck
 from .tensor import Tensor
 
@@ -57,6 +63,8 @@ __all__ = [
     "layer_sizes",
     "assert_gradients_match",
     "gradient_property",
+    "STABLE_PRIMITIVES",
+    "primitive_gradient_property",
 ]
 
 DOMAINS = ("real", "positive", "nonzero", "unit", "separated")
@@ -170,4 +178,42 @@ def gradient_property(
         assert_gradients_match(f, *inputs, order=order, **options)
 
     test.__name__ = f"test_gradients_of_{function_name(f)}".replace("<lambda>", "lambda")
+    return test
+
+
+# The stable primitives of minigrad.ops.special and the domain of each argument:
+# smooth there, so finite differences are a fair reference (norm is not
+# differentiable at 0, hence "nonzero"; log1p needs x > -1, xlogy y > 0).
+STABLE_PRIMITIVES: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    "norm": (ops.norm, ("nonzero",)),
+    "norm over the last axis": (lambda x: ops.norm(x, axis=-1) if x.ndim else ops.norm(x), ("nonzero",)),
+    "log_sigmoid": (ops.log_sigmoid, ("real",)),
+    "softplus": (ops.softplus, ("real",)),
+    "logaddexp": (ops.logaddexp, ("real", "real")),
+    "log1p": (ops.log1p, ("positive",)),
+    "expm1": (ops.expm1, ("real",)),
+    "xlogy": (ops.xlogy, ("real", "positive")),
+}
+
+
+def primitive_gradient_property(name: str, order: int = 2, **options: Any) -> Callable[..., None]:
+    """A hypothesis test of ``STABLE_PRIMITIVES[name]``: gradients match finite differences up to ``order``.
+
+    One-argument primitives get ``shapes()``; two-argument ones get shapes from
+    ``broadcastable_shapes()``, so un-broadcasting is checked too. ``options``
+    go to ``assert_gradients_match`` (rtol, atol, eps, seed).
+    """
+    f, domains = STABLE_PRIMITIVES[name]
+    if len(domains) == 1:
+        inputs = st.tuples(arrays(shapes(), domains[0]))
+    else:
+        inputs = broadcastable_shapes(len(domains)).flatmap(
+            lambda s: st.tuples(*[arrays(shape, domain) for shape, domain in zip(s, domains)])
+        )
+
+    @given(inputs)
+    def test(xs: tuple) -> None:
+        assert_gradients_match(f, *xs, order=order, **options)
+
+    test.__name__ = "test_gradients_of_" + name.replace(" ", "_")
     return test

@@ -5,6 +5,7 @@ from .elementwise import abs, clip, exp, log, maximum, minimum, relu, sigmoid, s
 from .reduce import max, mean, min, sum
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, scatter_add, stack, swapaxes, transpose
 from .softmax import log_softmax, logsumexp, softmax, softmax_cross_entropy
+from .special import expm1, log1p, log_sigmoid, logaddexp, norm, softplus, xlogy
 
 __all__ = [
     "add",
@@ -42,4 +43,11 @@ __all__ = [
     "softmax",
     "log_softmax",
     "softmax_cross_entropy",
+    "norm",
+    "log_sigmoid",
+    "softplus",
+    "logaddexp",
+    "log1p",
+    "expm1",
+    "xlogy",
 ]

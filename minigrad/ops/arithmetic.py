@@ -1,8 +1,15 @@
-"""Arithmetic: + - * / ** and matmul, each forward beside its VJPs.
+"""Arithmetic: + - * / ** and matmul, each forward beside its VJPs and JVPs.
 
 Every VJP has the signature ``(g, out, a, b)`` and returns the gradient for
-one input, possibly in the broadcast shape (the engine reduces it). The same
-formula serves NumPy arrays (plain backward) and Tensors (higher order).
+one input, possibly in the broadcast shape (the engine reduces it); every JVP
+``(t, out, a, b)`` returns the output's tangent carried by one input's tangent.
+The same formula serves NumPy arrays (plain backward) and Tensors (higher order).
+For the elementwise ops the JVP is the VJP's formula (the Jacobian is diagonal).
+
+Special points: a division's denominator and pow at base 0 have infinite local
+derivatives, so their rules send exactly 0 where the incoming gradient (or
+tangent) is 0. pow follows PyTorch: d(a^b)/da = 0 where b = 0 (also at a = 0),
+d(a^b)/db = 0 where a = 0 and b ≥ 0.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, constant_like, passthrough, record
-from ._dual import log_
+from ._dual import log_, nonzero_, value, where_
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul"]
 
@@ -27,7 +34,7 @@ def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-def binary(op: str, fn: Any, a: Any, b: Any, vjps: tuple) -> Tensor:
+def binary(op: str, fn: Any, a: Any, b: Any, vjps: tuple, jvps: tuple | None = None) -> Tensor:
     """Apply the NumPy ufunc ``fn`` to two broadcastable operands and record the node."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _operands(a, b)
@@ -37,12 +44,12 @@ def binary(op: str, fn: Any, a: Any, b: Any, vjps: tuple) -> Tensor:
         raise ValueError(
             f"{op}: operands could not be broadcast together with shapes {a.shape} and {b.shape}"
         ) from None
-    return record(op, data, (a, b), vjps)
+    return record(op, data, (a, b), vjps, jvps)
 
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b.  d/da = 1, d/db = 1."""
-    return binary("add", np.add, a, b, _ADD)
+    return binary("add", np.add, a, b, _ADD, _ADD)
 
 
 _ADD = (passthrough, passthrough)
@@ -50,7 +57,7 @@ _ADD = (passthrough, passthrough)
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b.  d/da = 1, d/db = -1."""
-    return binary("sub", np.subtract, a, b, _SUB)
+    return binary("sub", np.subtract, a, b, _SUB, _SUB)
 
 
 _SUB = (passthrough, lambda g, out, a, b: -g)
@@ -58,38 +65,53 @@ _SUB = (passthrough, lambda g, out, a, b: -g)
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b.  d/da = b, d/db = a."""
-    return binary("mul", np.multiply, a, b, _MUL)
+    return binary("mul", np.multiply, a, b, _MUL, _MUL)
 
 
 _MUL = (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """a / b.  d/da = 1/b, d/db = -a/b² = -out/b."""
-    return binary("div", np.true_divide, a, b, _DIV)
+    """a / b.  d/da = 1/b, d/db = -a/b² = -out/b (both 0 where the incoming gradient is 0)."""
+    return binary("div", np.true_divide, a, b, _DIV, _DIV)
 
 
-_DIV = (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
+_DIV = (lambda g, out, a, b: nonzero_(g, g / b), lambda g, out, a, b: nonzero_(g, -g * out / b))
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    """a ** b.  d/da = b a^(b-1), d/db = out · log a (defined for a > 0)."""
-    return binary("pow", np.power, a, b, _POW)
+    """a ** b.  d/da = b a^(b-1), d/db = out · log a.
+
+    At the special points (PyTorch's conventions, also for every higher order):
+    d/da = 0 at b = 0 (x**0 is constant, even at x = 0); d/db = 0 where a = 0
+    and b ≥ 0 (0**b is constant there); both are 0 where the incoming gradient
+    is 0 (a^(b-1) and log a are infinite at a = 0). A negative base with a
+    non-integer exponent gives nan, as in NumPy.
+    """
+    return binary("pow", np.power, a, b, _POW, _POW)
 
 
-def _pow_vjp_base(g, out, a, b):
-    if type(b) is np.ndarray and b.ndim == 0 and b == 2:
-        return g * 2 * a  # the common square: skip the power
-    return g * b * a ** (b - 1)
+def _pow_rule_base(g, out, a, b):
+    b_value = value(b)
+    if type(b_value) is np.ndarray and b_value.ndim == 0 and b_value == 2 and not getattr(b, "requires_grad", False):
+        return g * 2 * a  # the common square: skip the power, no special point
+    # b a^(b-1) is 0 · inf = nan only at a = 0, b = 0: select 0 there (elsewhere the
+    # formula stays, so its derivative with respect to b survives for higher order).
+    return where_((value(b) == 0) & (value(a) == 0), 0, nonzero_(g, g * b * a ** (b - 1)))
 
 
-_POW = (_pow_vjp_base, lambda g, out, a, b: g * out * log_(a))
+def _pow_rule_exponent(g, out, a, b):
+    constant = (value(a) == 0) & (value(b) >= 0)
+    return where_(constant, 0, nonzero_(g, g * out * log_(a)))
+
+
+_POW = (_pow_rule_base, _pow_rule_exponent)
 
 
 def neg(a: Any) -> Tensor:
     """-a."""
     a = as_tensor(a)
-    return record("neg", np.negative(a.data), (a,), _NEG)
+    return record("neg", np.negative(a.data), (a,), _NEG, _NEG)
 
 
 _NEG = (lambda g, out, a: -g,)
@@ -106,7 +128,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         data = np.matmul(a.data, b.data)
     except ValueError:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned") from None
-    return record("matmul", data, (a, b), _MATMUL)
+    return record("matmul", data, (a, b), _MATMUL, _MATMUL_JVP)
 
 
 def _mT(x):
@@ -141,3 +163,7 @@ def _matmul_vjp_b(g, out, a, b):
 
 
 _MATMUL = (_matmul_vjp_a, _matmul_vjp_b)
+
+
+# Forward mode: the output's tangent is linear in each input's tangent.
+_MATMUL_JVP = (lambda t, out, a, b: t @ b, lambda t, out, a, b: a @ t)

@@ -1,5 +1,7 @@
 """Ops that move elements without changing them: reshape, transpose, indexing, joins.
 
+Each JVP moves the tangent the way the forward moves the input.
+
 Their VJPs move the gradient back: reshape it, transpose it by the inverse
 permutation, scatter it into zeros (adding where an index repeats), or slice it.
 """
@@ -43,10 +45,11 @@ def reshape(x: Any, *shape: Any) -> Tensor:
         data = x.data.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape shape {x.shape} into {shape}") from None
-    return record("reshape", data, (x,), _RESHAPE)
+    return record("reshape", data, (x,), _RESHAPE, _RESHAPE_JVP)
 
 
 _RESHAPE = (lambda g, out, x: g.reshape(x.shape),)
+_RESHAPE_JVP = (lambda t, out, x: t.reshape(out.shape),)
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:
@@ -56,14 +59,17 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of a tensor's {x.ndim} axes")
     inverse = tuple(int(i) for i in np.argsort([a % x.ndim for a in axes]))
-    return record("transpose", x.data.transpose(axes), (x,), (lambda g, out, x: g.transpose(inverse),))
+    vjp = (lambda g, out, x: g.transpose(inverse),)
+    jvp = (lambda t, out, x: t.transpose(axes),)
+    return record("transpose", x.data.transpose(axes), (x,), vjp, jvp)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes.  VJP: exchange them back."""
     x = as_tensor(x)
     data = np.swapaxes(x.data, axis1, axis2)
-    return record("swapaxes", data, (x,), (lambda g, out, x: g.swapaxes(axis1, axis2),))
+    rule = (lambda g, out, x: g.swapaxes(axis1, axis2),)  # its own inverse: VJP and JVP alike
+    return record("swapaxes", data, (x,), rule, rule)
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
@@ -74,19 +80,20 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
         data = np.broadcast_to(x.data, shape)
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    return record("broadcast_to", data, (x,), _SAME)
+    return record("broadcast_to", data, (x,), _SAME, _SAME)
 
 
+# d out / d x = 1: the engine un-broadcasts a gradient; forward mode broadcasts a tangent.
 _SAME = (passthrough,)
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
-    """x converted to a floating ``dtype``.  VJP: g converted back (by the engine)."""
+    """x converted to a floating ``dtype``.  VJP: g converted back (by the engine); JVP: t converted."""
     x = as_tensor(x)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         return Tensor(x.data.astype(dtype))  # integer and boolean results are constants
-    return record("astype", x.data.astype(dtype), (x,), _SAME)
+    return record("astype", x.data.astype(dtype), (x,), _SAME, (lambda t, out, x: t.astype(dtype),))
 
 
 def _index(idx: Any) -> Any:
@@ -117,7 +124,9 @@ def getitem(x: Any, idx: Any) -> Tensor:
     idx = _index(idx)
     data = x.data[idx]
     shape = x.shape
-    return record("getitem", data, (x,), (lambda g, out, x: scatter_add(g, idx, shape),))
+    vjp = (lambda g, out, x: scatter_add(g, idx, shape),)
+    jvp = (lambda t, out, x: t[idx],)
+    return record("getitem", data, (x,), vjp, jvp)
 
 
 def scatter_add(g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
@@ -126,7 +135,9 @@ def scatter_add(g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
     Works on arrays and, recorded, on Tensors (its own VJP is indexing again).
     """
     if type(g) is Tensor:
-        return record("scatter_add", _scatter(g.data, idx, shape), (g,), (lambda gg, out, g: gg[idx],))
+        vjp = (lambda gg, out, g: gg[idx],)
+        jvp = (lambda t, out, g: scatter_add(t, idx, shape),)
+        return record("scatter_add", _scatter(g.data, idx, shape), (g,), vjp, jvp)
     return _scatter(g, idx, shape)
 
 
