@@ -52,14 +52,14 @@ def _input(x: Any, fn: str) -> Tensor:
             raise TypeError(f"{fn}: cannot differentiate with respect to a {data.dtype} input")
         leaf = _wrap(data)
         leaf.requires_grad = True
-        return leaf
-    array = np.asarray(data)
-    if array.dtype.kind != "f":
-        if array.dtype.kind in "iub":
-            array = array.astype(np.float64)
-        else:
-            raise TypeError(f"{fn}: cannot differentiate with respect to a {array.dtype} input")
-    leaf = Tensor(array, requires_grad=True)
+    else:
+        array = np.asarray(data)
+        if array.dtype.kind != "f":
+            if array.dtype.kind in "iub":
+                array = array.astype(np.float64)
+            else:
+                raise TypeError(f"{fn}: cannot differentiate with respect to a {array.dtype} input")
+        leaf = Tensor(array, requires_grad=True)
     if isinstance(x, Tensor) and x._tangents:
         leaf._tangents = dict(x._tangents)  # the identity carries an outer jvp's tangent
     return leaf

@@ -33,8 +33,11 @@ def assert_compiled_matches(f, *inputs, rtol=1e-12):
         np.testing.assert_allclose(c.data, e.data, rtol=rtol, atol=1e-12)
     x, rest = inputs[0], inputs[1:]
     v = np.linspace(-1.0, 1.0, x.size).reshape(x.shape)
-    second = lambda x, v: mg.grad(lambda t: (mg.grad(lambda u: scalar(u, *rest))(t) * v).sum())(x)
-    np.testing.assert_allclose(mg.compile(second)(x, v).data, second(x, v).data, rtol=1e-10, atol=1e-10)
+    # Second order both ways: reverse over reverse, and forward over reverse (mg.hvp).
+    rev_rev = lambda x, v: mg.grad(lambda t: (mg.grad(lambda u: scalar(u, *rest))(t) * v).sum())(x)
+    fwd_rev = lambda x, v: mg.hvp(lambda t: scalar(t, *rest), x, v)
+    for second in (rev_rev, fwd_rev):
+        np.testing.assert_allclose(mg.compile(second)(x, v).data, second(x, v).data, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("name, op, ref, domain", UNARY, ids=[u[0] for u in UNARY])

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from ..tracing import Box, primitive
 
 
 def value(x: Any) -> Any:
@@ -83,6 +84,8 @@ def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
     writes the result into ``a`` when ``a`` already has the result's shape (for
     an ``a`` the caller has just computed and owns).
     """
+    if type(a) is Box or type(mask) is Box:
+        return select_copy(mask, a)  # traced by mg.compile: one pure call in the program
     a = np.asarray(a)
     bits = _BITS.get(a.dtype.itemsize) if a.dtype.kind == "f" else None
     if bits is None:
@@ -98,6 +101,12 @@ def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
         np.multiply(view, mask, out=view, dtype=bits)
         return a
     return np.asarray(np.multiply(view, mask, dtype=bits)).view(a.dtype)
+
+
+@primitive
+def select_copy(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``select(mask, a)`` into a new array: the form mg.compile records (it never writes into its input)."""
+    return select(mask, a)
 
 
 def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
