@@ -123,7 +123,7 @@ def _input(node: Tensor, i: int, note: _Note | None) -> str:
 
 def _made(node: Tensor, note: _Note | None) -> str:
     shapes = ", ".join(str(p.shape) for p in node._parents)
-    where = f", created at {note.where}" if note is not None else " (recorded outside detect_anomaly(), so its line is unknown)"
+    where = f", created at {note.where}" if note is not None else " (recorded outside detect_anomaly(): line unknown)"
     return f"{node._op!r} (inputs of shapes {shapes}{where})"
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import sum_rows
 from . import anomaly, inplace
+from ._kernels import sum_rows
 from .tensor import _RETAIN, Slice, Tensor, _mode, _set_grad_enabled, _value, passthrough
 
 __all__ = ["backward", "grad_of"]
