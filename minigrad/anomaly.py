@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _mode
+from .tensor import Tensor, _mode, _restore, _switch
 
 __all__ = ["detect_anomaly", "AnomalyError", "is_anomaly_enabled"]
 
@@ -62,12 +62,11 @@ class detect_anomaly:  # noqa: N801 - named like PyTorch's, used like no_grad
         return self(fn)
 
     def __enter__(self) -> detect_anomaly:
-        self._previous.append(_mode.anomaly)
-        _mode.anomaly = True
+        self._previous.append(_switch("anomaly", True))
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _mode.anomaly = self._previous.pop()
+        _restore("anomaly", self._previous.pop())
 
     def __call__(self, fn: Any) -> Any:
         @functools.wraps(fn)

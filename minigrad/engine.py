@@ -17,7 +17,7 @@ import numpy as np
 
 from . import anomaly, inplace
 from ._kernels import sum_rows
-from .tensor import _RETAIN, Slice, Tensor, _mode, _set_grad_enabled, _value, passthrough
+from .tensor import _RETAIN, Slice, Tensor, _set_grad_enabled, _value, anomaly_enabled, passthrough
 
 __all__ = ["backward", "grad_of"]
 
@@ -118,7 +118,7 @@ def _walk(
     ends: list[Tensor] = []
     heap: list[tuple[int, Tensor]] = []
     last_write = inplace.last_write
-    watch = _mode.anomaly
+    watch = anomaly_enabled()
     if root._vjps is None or (stop is not None and id(root) in stop):
         ends.append(root)
     else:
@@ -152,11 +152,12 @@ def _walk(
                 continue
             if vjp is passthrough:
                 gp = g
+            elif args is not None:
+                gp = vjp(*args)
             elif type(vjp) is Slice:
                 gp = g[vjp.where]
             else:
-                if args is None:
-                    args = (g, node.data, *[p.data for p in parents])
+                args = (g, node.data, *[p.data for p in parents])
                 gp = vjp(*args)
             data = parent.data
             if gp.shape != data.shape or (gp.dtype is not data.dtype and gp.dtype != data.dtype):

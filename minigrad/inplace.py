@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _mode, _next_seq, _value, as_tensor, record
+from .tensor import Tensor, _next_seq, _value, as_tensor, is_grad_enabled, record
 
 __all__ = ["update", "setitem", "version", "check_versions", "last_write"]
 
@@ -127,7 +127,7 @@ def _check_writable(t: Tensor, what: str) -> None:
 
 def _records(t: Tensor, other: Any) -> bool:
     """True if the write must be recorded: grad mode on and the tensor or the value requires grad."""
-    if not _mode.enabled:
+    if not is_grad_enabled():
         return False
     return t.requires_grad or (type(other) is Tensor and other.requires_grad) or _holds_grad(other)
 
