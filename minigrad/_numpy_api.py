@@ -132,8 +132,9 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
                 )
             return _call(fn, name, inputs, kwargs)
     if _needs_grad(inputs) or _needs_grad(kwargs):
-        what = f"ufunc {name!r}" if method == "__call__" else f"ufunc method {name}.{method}"
-        raise _lost("NumPy", what) if method != "__call__" else _lost("NumPy ufunc", name)
+        if method == "__call__":
+            raise _lost("NumPy ufunc", name)
+        raise _lost("NumPy ufunc method", f"{name}.{method}")
     return getattr(ufunc, method)(*_data(inputs), **_data(kwargs))
 
 

@@ -19,7 +19,9 @@ from the clock that numbers graph nodes; at backward, a node whose output or
 inputs were written after the node was recorded raises ``RuntimeError``
 naming the op and the tensor. The check is conservative: it looks at every
 input of the op and its output, even those its VJP does not read (PyTorch
-looks only at what the op saved), which costs nothing at record time. When
+looks only at what the op saved), which costs nothing at record time; only
+nodes whose VJPs read no values at all (``add``, joins, casts: every input
+passed through or sliced) are skipped. When
 no write happened since the oldest node being walked, backward does one
 integer comparison per node.
 
@@ -34,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _next_seq, _value, as_tensor, is_grad_enabled, record
+from .tensor import Slice, Tensor, _next_seq, _value, as_tensor, is_grad_enabled, passthrough, record
 
 __all__ = ["update", "setitem", "version", "check_versions", "last_write"]
 
@@ -89,7 +91,12 @@ def version(a: np.ndarray) -> int:
 
 
 def check_versions(node: Tensor) -> None:
-    """Raise if the output or an input of ``node`` was written in place after ``node`` was recorded."""
+    """Raise if the output or an input of ``node`` was written in place after ``node`` was recorded.
+
+    Nodes whose VJPs read no values (every input passed through or sliced) are not checked.
+    """
+    if all(v is passthrough or type(v) is Slice for v in node._vjps):
+        return
     seq = node._seq
     for i, t in enumerate((node, *node._parents)):
         entry = _written.get(id(_owner(t.data)))
