@@ -271,14 +271,7 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
-        _seed(root, grad, "backward")  # the same checks as without inputs=
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        for x in inputs:
-            if not isinstance(x, Tensor) or not x.requires_grad:
-                raise RuntimeError("backward: every tensor in inputs= must be a Tensor that requires grad")
-        grads = grad_of(root, inputs, grad, retain_graph=retain_graph, create_graph=create_graph, caller="backward")
-        for x, g in zip(inputs, grads):
-            _accumulate(x, g, create_graph, set())
+        _backward_into(root, grad, inputs, retain_graph, create_graph, hook)
         return
     g = _seed(root, grad, "backward")
     if create_graph:
@@ -289,6 +282,36 @@ def backward(
     owned: set[int] = set()
     for leaf, g in arrived.values():
         _accumulate(leaf, g, create_graph, owned)
+
+
+def _backward_into(
+    root: Tensor, grad: Any, inputs: Any, retain_graph: bool, create_graph: bool, hook: Hook | None
+) -> None:
+    """``backward(inputs=...)``: walk only the nodes that lead to ``inputs``, accumulate only into them."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("backward: every tensor in inputs= must be a Tensor that requires grad")
+    g = _seed(root, grad, "backward")
+    targets = {id(x) for x in inputs}
+    allowed = _reaching(_toposort(root), targets)
+    found: dict[int, Any] = {}
+
+    def capture(node: Tensor, g: Any, sent: list) -> None:
+        if id(node) in targets:
+            found[id(node)] = g
+        if hook is not None:
+            hook(node, g, sent)
+
+    if create_graph:
+        with _set_grad_enabled(True):
+            _walk(root, Tensor(g), None, allowed, retain_graph, True, capture)
+    else:
+        _walk(root, g, None, allowed, retain_graph, False, capture)
+    owned: set[int] = set()
+    for x in inputs:
+        if id(x) in found:
+            _accumulate(x, found.pop(id(x)), create_graph, owned)
 
 
 def _accumulate(leaf: Tensor, g: Any, create_graph: bool, owned: set[int]) -> None:
