@@ -25,6 +25,7 @@ Also here: the ops behind ``t // u``, ``t % u`` and ``round(t)``.
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 from .ops.arithmetic import _operands
 from .tensor import Tensor, _value, passthrough, record
 
-__all__ = ["array_ufunc", "array_function", "floor_divide", "remainder", "round_"]
+__all__ = ["array_ufunc", "array_function", "floor_divide", "remainder", "round_", "OPERATORS"]
 
 # NumPy names that differ from minigrad's.
 ALIASES = {
@@ -75,14 +76,30 @@ LOOK = {
 NOT_OPS = {"trace", "save", "load", "grad", "gradient", "copy"}
 
 
+def _operators() -> dict[Any, Any]:
+    """The ufuncs behind ``ndarray (op) Tensor``, straight to their ops: the hot path of ``X @ W``."""
+    from . import ops
+
+    return {
+        np.add: ops.add,
+        np.subtract: ops.sub,
+        np.multiply: ops.mul,
+        np.true_divide: ops.div,
+        np.power: ops.pow,
+        np.matmul: ops.matmul,
+    }
+
+
+def _package() -> Any:
+    return sys.modules["minigrad"]
+
+
 def _op(name: str) -> Any:
     """The minigrad op for a NumPy name, or None."""
-    import minigrad
-
     name = ALIASES.get(name, name)
     if name in NOT_OPS:
         return None
-    fn = getattr(minigrad, name, None)
+    fn = getattr(_package(), name, None)
     if fn is None or isinstance(fn, type) or not callable(fn):
         return None
     module = getattr(fn, "__module__", "") or ""
@@ -118,12 +135,14 @@ def _lost(kind: str, name: str) -> TypeError:
 
 
 def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """``__array_ufunc__``: ``np.exp(t)``, ``np.add(a, t)``, and ``ndarray + Tensor`` land here."""
+    """``__array_ufunc__``: ``np.exp(t)``, ``np.add(a, t)`` land here (``ndarray + Tensor`` first tries OPERATORS)."""
     name = ufunc.__name__
     if method == "__call__":
         if name in LOOK:
             return ufunc(*_data(inputs), **_data(kwargs))
         fn = _op(name)
+        if fn is not None and not kwargs:
+            return fn(*inputs)
         if fn is not None:
             if "out" in kwargs:
                 raise TypeError(
@@ -215,3 +234,6 @@ def round_(x: Tensor, ndigits: int | None = None) -> Any:
     if op is not None:
         return op(x) if ndigits is None else op(x, ndigits)
     return Tensor(np.round(_value(x), ndigits or 0))
+
+
+OPERATORS = _operators()

@@ -270,6 +270,10 @@ class Tensor:
 
     # -- NumPy protocols: np.exp(t), np.concatenate([t, u]) ... return Tensors --
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and not kwargs:
+            op = _numpy_api.OPERATORS.get(ufunc)
+            if op is not None:
+                return op(*inputs)
         return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
