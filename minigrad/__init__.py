@@ -6,6 +6,8 @@ loss = mg.tanh(X @ W).sum()
 loss.backward()          # W.grad now holds d loss / d W
 """
 
+from ._numpy_api import floor_divide, remainder
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .custom import CustomOp, SecondOrderError, custom_vjp
 from .engine import GraphFreedError
 from .forward import ForwardModeError
@@ -130,6 +132,11 @@ __all__ = [
     "trace",
     "draw",
     "to_dot",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "AnomalyError",
+    "remainder",
+    "floor_divide",
 ]
 
 # Models, losses, optimizers, data and files, built on the Tensor API above.

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from . import anomaly, inplace
 from ._kernels import sum_rows
 from .forward import _state as _forward
-from .tensor import Tensor, _set_grad_enabled, passthrough
+from .tensor import _RETAIN, Slice, Tensor, _set_grad_enabled, _value, anomaly_enabled, passthrough
 from .tracing import Box
 from .tracing import _state as _tracing
 
@@ -124,10 +125,16 @@ def _walk(
     every node after all the nodes that consume it: its gradient is complete
     when it is visited. Gradients of a tensor used several times are summed
     here and nowhere else. ``allowed`` (if given) limits the walk to those nodes.
+    A node's complete gradient passes through its hooks (``register_hook``,
+    ``retain_grad``) before it is used. Nodes recorded before the latest
+    in-place write have their versions checked; in ``detect_anomaly`` mode
+    every gradient is checked for nan and inf.
     """
     pending: dict[int, Any] = {id(root): g}
     ends: list[Tensor] = []
     heap: list[tuple[int, Tensor]] = []
+    last_write = inplace.last_write
+    watch = anomaly_enabled()
     if root._vjps is None or (stop is not None and id(root) in stop):
         ends.append(root)
     else:
@@ -140,6 +147,12 @@ def _walk(
         g = pending.pop(id(node))
         if node._vjps is _FREED:
             _check_not_freed(node)
+        if node._seq < last_write:
+            inplace.check_versions(node)
+        if node._hooks is not None:
+            g = _run_hooks(node, g)
+        if watch:
+            anomaly.check_inputs(node)
         parents = node._parents
         if create_graph:
             args = (g, node, *parents)
@@ -148,7 +161,7 @@ def _walk(
         elif len(parents) == 1:
             args = (g, node.data, parents[0].data)
         else:
-            args = (g, node.data, *[p.data for p in parents])
+            args = None  # many inputs: built only if a VJP needs them (a join's slices do not)
         sent = [] if hook is not None else None
         for parent, vjp in zip(parents, node._vjps):
             if not parent.requires_grad:
@@ -156,10 +169,20 @@ def _walk(
             k = id(parent)
             if allowed is not None and k not in allowed:
                 continue
-            gp = g if vjp is passthrough else vjp(*args)
+            if vjp is passthrough:
+                gp = g
+            elif args is not None:
+                gp = vjp(*args)
+            elif type(vjp) is Slice:
+                gp = g[vjp.where]
+            else:
+                args = (g, node.data, *[p.data for p in parents])
+                gp = vjp(*args)
             data = parent.data
             if gp.shape != data.shape or (gp.dtype is not data.dtype and gp.dtype != data.dtype):
                 gp = _fit(gp, parent, node)
+            if watch:
+                anomaly.check_grad(node, parent, gp)
             if sent is not None:
                 sent.append((parent, gp))
             if trace is not None:
@@ -185,6 +208,8 @@ def _walk(
     arrived = {}
     for end in ends:
         g = pending[id(end)]
+        if end._hooks is not None:
+            g = _run_hooks(end, g)
         if hook is not None:
             hook(end, g, [])
         arrived[id(end)] = (end, g)
@@ -198,6 +223,30 @@ def _name_gradient(g: Any, parent: Tensor) -> None:
         data = parent.data
         base = parent.name or (data.tvar.name or data.tvar.role if type(data) is Box else None) or "x"
         g.tvar.role = "d" + base
+
+
+def _run_hooks(t: Tensor, g: Any) -> Any:
+    """Pass ``t``'s complete gradient through its hooks in order; keep it in ``.grad`` if ``retain_grad()``."""
+    retain = False
+    for fn in t._hooks:
+        if fn is _RETAIN:
+            retain = True
+            continue
+        arg = g if type(g) is Tensor else Tensor(g)
+        result = fn(arg)
+        if result is None:
+            continue
+        new = result if type(g) is Tensor and type(result) is Tensor else np.asarray(_value(result))
+        if new.shape != g.shape:
+            raise RuntimeError(
+                f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned a gradient of shape "
+                f"{new.shape} for a tensor of shape {g.shape}"
+            )
+        g = new
+    if retain and t._vjps is not None:
+        value = g if type(g) is Tensor else np.array(g, dtype=t.data.dtype)
+        t.grad = value if t.grad is None else t.grad + value
+    return g
 
 
 def _reaching(order: list[Tensor], stop: set[int]) -> set[int]:
@@ -238,18 +287,78 @@ def _one(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     return one
 
 
-def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, hook: Hook | None = None) -> None:
-    """Add d(root)/d(leaf) · grad into ``leaf.grad`` for every leaf that requires grad."""
+def backward(
+    root: Tensor,
+    grad: Any = None,
+    retain_graph: bool | None = None,
+    hook: Hook | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> None:
+    """Add d(root)/d(leaf) · grad into ``leaf.grad`` for every leaf that requires grad.
+
+    ``create_graph``: record the backward pass, so the gradients added are
+    Tensors that can be differentiated again (``.grad`` becomes a Tensor).
+    ``inputs``: accumulate only into these tensors' ``.grad`` (leaves or not).
+    The graph is kept if ``retain_graph`` (default: ``create_graph``).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        _backward_into(root, grad, inputs, retain_graph, create_graph, hook)
+        return
     g = _seed(root, grad, "backward")
-    arrived = _walk(root, g, None, None, retain_graph, False, hook)
+    if create_graph:
+        with _set_grad_enabled(True):
+            arrived = _walk(root, Tensor(g), None, None, retain_graph, True, hook)
+    else:
+        arrived = _walk(root, g, None, None, retain_graph, False, hook)
     owned: set[int] = set()
     for leaf, g in arrived.values():
-        # Each leaf gets an array of its own: copies where the walk handed the same
-        # array (or a view, or a NumPy scalar) to several places.
-        if type(g) is not np.ndarray or g.base is not None or id(g) in owned or not g.flags.writeable:
-            g = np.array(g, dtype=leaf.data.dtype)
-        owned.add(id(g))
+        _accumulate(leaf, g, create_graph, owned)
+
+
+def _backward_into(
+    root: Tensor, grad: Any, inputs: Any, retain_graph: bool, create_graph: bool, hook: Hook | None
+) -> None:
+    """``backward(inputs=...)``: walk only the nodes that lead to ``inputs``, accumulate only into them."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("backward: every tensor in inputs= must be a Tensor that requires grad")
+    g = _seed(root, grad, "backward")
+    targets = {id(x) for x in inputs}
+    allowed = _reaching(_toposort(root), targets)
+    found: dict[int, Any] = {}
+
+    def capture(node: Tensor, g: Any, sent: list) -> None:
+        if id(node) in targets:
+            found[id(node)] = g
+        if hook is not None:
+            hook(node, g, sent)
+
+    if create_graph:
+        with _set_grad_enabled(True):
+            _walk(root, Tensor(g), None, allowed, retain_graph, True, capture)
+    else:
+        _walk(root, g, None, allowed, retain_graph, False, capture)
+    owned: set[int] = set()
+    for x in inputs:
+        if id(x) in found:
+            _accumulate(x, found.pop(id(x)), create_graph, owned)
+
+
+def _accumulate(leaf: Tensor, g: Any, create_graph: bool, owned: set[int]) -> None:
+    """Add ``g`` into ``leaf.grad``: an array of its own, or a Tensor under ``create_graph``."""
+    if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    # Each leaf gets an array of its own: copies where the walk handed the same
+    # array (or a view, or a NumPy scalar) to several places.
+    if type(g) is not np.ndarray or g.base is not None or id(g) in owned or not g.flags.writeable:
+        g = np.array(g, dtype=leaf.data.dtype)
+    owned.add(id(g))
+    leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def grad_of(
@@ -258,6 +367,7 @@ def grad_of(
     grad: Any = None,
     retain_graph: bool = False,
     create_graph: bool | None = False,
+    caller: str = "grad",
 ) -> list[Any]:
     """d(root)/d(input) · grad for each input, without touching any ``.grad``.
 
@@ -280,7 +390,7 @@ def grad_of(
         )
     if not root.requires_grad:
         return [_zeros(x, create_graph) for x in inputs]
-    g = _seed(root, grad, "grad")
+    g = _seed(root, grad, caller)
     allowed = _reaching(order, stop)
     if create_graph:
         with _set_grad_enabled(True):

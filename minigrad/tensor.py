@@ -37,9 +37,33 @@ JVP = Callable[..., Any]
 
 class _GradMode(threading.local):
     enabled = True
+    anomaly = False  # mg.detect_anomaly() in this thread (see minigrad.anomaly)
 
 
 _mode = _GradMode()
+# How many mode switches (no_grad, enable_grad, detect_anomaly) are open, in all
+# threads. While none is, every thread is in the default mode (recording, no
+# anomaly checks), and ``record`` skips reading the thread-local ``_mode``:
+# that read costs ~85 ns, the largest single cost of recording a node.
+_open_switches = 0
+_switch_lock = threading.Lock()
+
+
+def _switch(attr: str, value: bool) -> bool:
+    """Set a mode flag in this thread; returns the previous value for ``_restore``."""
+    global _open_switches
+    with _switch_lock:
+        _open_switches += 1
+    previous = getattr(_mode, attr)
+    setattr(_mode, attr, value)
+    return previous
+
+
+def _restore(attr: str, previous: bool) -> None:
+    global _open_switches
+    setattr(_mode, attr, previous)
+    with _switch_lock:
+        _open_switches -= 1
 
 
 def is_grad_enabled() -> bool:
@@ -49,22 +73,61 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def _set_grad_enabled(flag: bool) -> Iterator[None]:
-    previous = _mode.enabled
-    _mode.enabled = flag
+    previous = _switch("enabled", flag)
     try:
         yield
     finally:
-        _mode.enabled = previous
+        _restore("enabled", previous)
 
 
-def no_grad() -> Any:
-    """Context manager: ops inside record nothing (per thread)."""
-    return _set_grad_enabled(False)
+class _GradSwitch:
+    """Set grad mode inside a ``with`` block or a decorated function (per thread).
+
+    Usable as ``with mg.no_grad():``, ``@mg.no_grad()`` and the bare ``@mg.no_grad``
+    (PyTorch accepts all three).
+    """
+
+    _flag = True
+
+    def __new__(cls, fn: Any = None) -> Any:
+        self = super().__new__(cls)
+        self._previous = []
+        if fn is None:
+            return self
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}: takes no argument, or a function to decorate; got {type(fn).__name__}")
+        return self(fn)
+
+    def __enter__(self) -> None:
+        self._previous.append(_switch("enabled", self._flag))
+
+    def __exit__(self, *exc: Any) -> None:
+        _restore("enabled", self._previous.pop())
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        flag = self._flag
+
+        @functools.wraps(fn)
+        def switched(*args: Any, **kwargs: Any) -> Any:
+            with _set_grad_enabled(flag):
+                return fn(*args, **kwargs)
+
+        return switched
 
 
-def enable_grad() -> Any:
-    """Context manager: turn recording back on inside ``no_grad()``."""
-    return _set_grad_enabled(True)
+class no_grad(_GradSwitch):
+    """Ops inside record nothing (per thread): ``with mg.no_grad():``, ``@mg.no_grad`` or ``@mg.no_grad()``.
+
+    In-place operators on tensors (``p -= lr * p.grad``) write into ``.data`` here.
+    """
+
+    _flag = False
+
+
+class enable_grad(_GradSwitch):
+    """Turn recording back on inside ``no_grad()``: a context manager or a decorator."""
+
+    _flag = True
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
@@ -72,13 +135,27 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        return np.array(data, dtype=dtype)
-    if isinstance(data, np.ndarray) or type(data) is Box:
-        return data
-    array = np.asarray(data)
-    if array.dtype == object:
-        raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__}")
+        array = np.array(data, dtype=_numeric_dtype(np.dtype(dtype), "Tensor"))
+    elif isinstance(data, np.ndarray) or type(data) is Box:  # Box: an array traced by mg.compile
+        array = data
+    else:
+        array = np.asarray(data)
+    _numeric_dtype(array.dtype, "Tensor", data)
     return array
+
+
+def _numeric_dtype(dtype: np.dtype, op: str, data: Any = None) -> np.dtype:
+    """``dtype`` if it is boolean, integer or floating; else a TypeError naming it."""
+    if dtype.kind in "biuf":
+        return dtype
+    if dtype.kind == "c":
+        why = "complex numbers are not supported (minigrad differentiates real functions)"
+    elif dtype.kind == "O":
+        what = type(data).__name__ if data is not None else "these values"
+        why = f"cannot make a numeric array from {what} (NumPy gives an object array)"
+    else:
+        why = "only boolean, integer and floating data are supported"
+    raise TypeError(f"{op}: dtype {dtype} is not supported: {why}")
 
 
 class Tensor:
@@ -92,8 +169,19 @@ class Tensor:
     tensors are constants.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_vjps", "_op", "_seq", "_tangents")
-    __array_ufunc__ = None  # np.ndarray (op) Tensor defers to Tensor's reflected operator
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "name",
+        "_parents",
+        "_vjps",
+        "_op",
+        "_seq",
+        "_hooks",
+        "_anomaly",
+        "_tangents",
+    )
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
         array = _as_array(data, dtype)
@@ -113,6 +201,7 @@ class Tensor:
         self._vjps: tuple[VJP, ...] | None = None
         self._op: str | None = None
         self._seq: int = 0
+        self._hooks: list | None = None
         self._tangents: dict[int, Tensor] | None = None  # forward mode: {level: tangent}
 
     # -- basic attributes ------------------------------------------------
@@ -147,6 +236,67 @@ class Tensor:
     def item(self) -> Any:
         return self.data.item()
 
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists, as ``np.ndarray.tolist``."""
+        return self.data.tolist()
+
+    # -- Python conversions (see minigrad/_numpy_api.py for the rules) ---------
+    def __float__(self) -> float:
+        return float(_scalar(self, "float"))
+
+    def __int__(self) -> int:
+        return int(_scalar(self, "int"))
+
+    def __complex__(self) -> complex:
+        return complex(_scalar(self, "complex"))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)  # NumPy: one element converts, more is ambiguous (ValueError)
+
+    def __index__(self) -> int:
+        return self.data.__index__()  # NumPy: integer 0-d tensors only
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
+    def __round__(self, ndigits: int | None = None) -> Tensor:
+        return _numpy_api.round_(self, ndigits)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _numpy_api.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _numpy_api.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _numpy_api.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _numpy_api.remainder(other, self)
+
+    def copy(self) -> Tensor:
+        """A differentiable copy with its own memory (PyTorch's ``clone``).  d/dx = 1."""
+        return record("copy", self.data.copy(), (self,), (passthrough,), (passthrough,))
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """Index of the largest element (a constant integer tensor), as ``np.argmax``."""
+        return Tensor(np.argmax(self.data, axis=axis))
+
+    def argmin(self, axis: int | None = None) -> Tensor:
+        """Index of the smallest element (a constant integer tensor), as ``np.argmin``."""
+        return Tensor(np.argmin(self.data, axis=axis))
+
+    # -- NumPy protocols: np.exp(t), np.concatenate([t, u]) ... return Tensors --
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and not kwargs:
+            op = _numpy_api.OPERATORS.get(ufunc)
+            if op is not None:
+                return op(*inputs)
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return _numpy_api.array_function(func, types, args, kwargs)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
@@ -157,8 +307,60 @@ class Tensor:
         return self.data.copy() if copy else self.data
 
     def detach(self) -> Tensor:
-        """A constant sharing this tensor's data, cut from the graph."""
+        """A constant sharing this tensor's data (and so its version counter), cut from the graph."""
         return _wrap(self.data)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes went into this tensor's memory (shared with its views, as in PyTorch)."""
+        return inplace.version(self.data)
+
+    # -- PyTorch habits ----------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self (only on leaves; only floating tensors can require grad)."""
+        if self._vjps is not None and not requires_grad:
+            raise RuntimeError(
+                f"requires_grad_: this tensor was computed by {self._op!r}; only leaves can be set to "
+                "requires_grad=False (use .detach() for a constant copy of its values)"
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad_: only floating tensors can require grad; got dtype {self.data.dtype} "
+                "(integer and boolean tensors are constants)"
+            )
+        if requires_grad and not self.data.flags.writeable:
+            self.data = self.data.copy()  # a read-only (shared) array: give the parameter its own
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this intermediate tensor in ``.grad`` after backward (leaves always do)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad, so backward never reaches it")
+        if self._vjps is not None:
+            self._hooks = [*(self._hooks or ()), _RETAIN]
+
+    def register_hook(self, fn: Callable[[Any], Any]) -> Callable[[], None]:
+        """Call ``fn(grad)`` with this tensor's gradient whenever backward computes it.
+
+        ``grad`` is a Tensor (a constant, or a recorded one under
+        ``create_graph``); ``fn`` may return a replacement of the same shape
+        (a Tensor or an array), or None to keep it. Hooks run in the order they
+        were registered, before a leaf accumulates into ``.grad``. Returns a
+        function that removes the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so backward never reaches it")
+        if not callable(fn):
+            raise TypeError(f"register_hook: expected a callable, got {type(fn).__name__}")
+        self._hooks = [*(self._hooks or ()), fn]
+
+        def remove() -> None:
+            if self._hooks and fn in self._hooks:
+                rest = [h for h in self._hooks if h is not fn]
+                self._hooks = rest or None
+
+        return remove
 
     def named(self, name: str) -> Tensor:
         """Give this tensor a name (shown by ``mg.trace``) and return it."""
@@ -180,13 +382,22 @@ class Tensor:
 
     __hash__ = object.__hash__  # comparisons return arrays, so hash by identity
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self,
+        grad: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Add d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
         ``grad`` is the upstream gradient (defaults to 1 for a one-element tensor).
-        The graph is freed afterwards unless ``retain_graph=True``.
+        The graph is freed afterwards unless ``retain_graph`` (default: ``create_graph``).
+        ``create_graph=True`` records the backward pass, so each ``.grad`` it adds
+        to becomes a Tensor that can be differentiated again (double backward).
+        ``inputs=[...]`` accumulates only into those tensors' ``.grad`` (leaves or not).
         """
-        engine.backward(self, grad, retain_graph=retain_graph)
+        engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # -- operators: NumPy semantics, a Tensor, array or number on either side --
     def __add__(self, other: Any) -> Tensor:
@@ -233,6 +444,28 @@ class Tensor:
 
     def __getitem__(self, idx: Any) -> Tensor:
         return ops.getitem(self, idx)
+
+    # -- in-place: write into this same tensor (rules in minigrad/inplace.py) --
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        inplace.setitem(self, idx, value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return inplace.update(self, "add", other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return inplace.update(self, "sub", other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return inplace.update(self, "mul", other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return inplace.update(self, "div", other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return inplace.update(self, "pow", other)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        return inplace.update(self, "matmul", other)
 
     # Comparisons are not differentiable: they return boolean arrays.
     def __lt__(self, other: Any) -> np.ndarray:
@@ -316,6 +549,13 @@ class Tensor:
         return ops.transpose(self)
 
 
+def _scalar(t: Tensor, fn: str) -> Any:
+    """The one element of ``t`` (any shape), for float()/int()/complex(); else a TypeError, as PyTorch."""
+    if t.data.size != 1:
+        raise TypeError(f"{fn}(): only one-element tensors can be converted to Python scalars, got shape {t.shape}")
+    return t.data.reshape(())
+
+
 def _wrap(data: Any) -> Tensor:
     """A constant Tensor around ``data`` without the checks of ``__init__`` (internal, hot path)."""
     if type(data) is not np.ndarray and type(data) is not Box:  # Box: an array traced by mg.compile
@@ -329,6 +569,7 @@ def _wrap(data: Any) -> Tensor:
     t._vjps = None
     t._op = None
     t._seq = 0
+    t._hooks = None
     t._tangents = None
     return t
 
@@ -346,6 +587,23 @@ def passthrough(g: Any, *_: Any) -> Any:
     return g
 
 
+class Slice:
+    """The VJP of one input of a join (concatenate, stack): that input's slice ``g[where]``.
+
+    Called like any VJP, but the engine recognises it and takes the slice
+    without passing every input of the join, so a join of n inputs costs
+    O(n) in backward, not O(n²).
+    """
+
+    __slots__ = ("where",)
+
+    def __init__(self, where: Any):
+        self.where = where
+
+    def __call__(self, g: Any, *_: Any) -> Any:
+        return g[self.where]
+
+
 def record(
     op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...], jvps: tuple[JVP, ...] | None = None
 ) -> Tensor:
@@ -359,7 +617,7 @@ def record(
     ``passthrough`` serves as both (d out / d x = 1).
     """
     t = _wrap(data)
-    if _mode.enabled:
+    if not _open_switches or _mode.enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
@@ -367,6 +625,8 @@ def record(
                 t._vjps = vjps
                 t._op = op
                 t._seq = _next_seq()
+                if _open_switches and _mode.anomaly:
+                    anomaly.note(t)
                 break
     if _forward.visible:
         propagate(t, op, parents, jvps)
@@ -377,6 +637,15 @@ def record(
     return t
 
 
+def anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` in this thread (cheap when no mode switch is open anywhere)."""
+    return bool(_open_switches) and _mode.anomaly
+
+
+# A marker in a tensor's hook list: keep its gradient in .grad (retain_grad()).
+_RETAIN: Any = object()
+
+
 def constant_like(value: Any, like: Tensor) -> Tensor:
     """Wrap a non-Tensor operand. A Python number takes ``like``'s floating dtype,
 
@@ -385,10 +654,10 @@ def constant_like(value: Any, like: Tensor) -> Tensor:
     if type(value) is Tensor:
         return value
     if type(value) is np.ndarray:
-        return _wrap(value)
+        return _constant(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and like.data.dtype.kind == "f":
         return _scalar_constant(value, like.data.dtype)
-    return _wrap(value)
+    return as_tensor(value)
 
 
 @functools.lru_cache(maxsize=256)
@@ -400,8 +669,32 @@ def _scalar_constant(value: float, dtype: np.dtype) -> Tensor:
 
 
 def as_tensor(value: Any) -> Tensor:
-    """``value`` itself if it is a Tensor, else a constant wrapping it."""
-    return value if type(value) is Tensor else _wrap(value)
+    """``value`` itself if it is a Tensor, else a constant wrapping it.
+
+    A list or tuple that contains Tensors is stacked with the graph kept
+    (``mg.mean([x, x + 2])``), as HIPS autograd and MyGrad do; nested lists stack
+    level by level. Data that is not boolean, integer or floating is a TypeError.
+    """
+    if type(value) is Tensor:
+        return value
+    if type(value) in (list, tuple) and _holds_tensor(value):
+        return _stack_nested(value)
+    return _constant(value)
+
+
+def _constant(value: Any) -> Tensor:
+    t = _wrap(value)
+    if t.data.dtype.kind not in "biuf":
+        _numeric_dtype(t.data.dtype, "minigrad", value)
+    return t
+
+
+def _holds_tensor(seq: Any) -> bool:
+    return any(type(v) is Tensor or (type(v) in (list, tuple) and _holds_tensor(v)) for v in seq)
+
+
+def _stack_nested(seq: Any) -> Tensor:
+    return ops.stack([_stack_nested(v) if type(v) in (list, tuple) else as_tensor(v) for v in seq])
 
 
 def _value(x: Any) -> Any:
@@ -409,4 +702,4 @@ def _value(x: Any) -> Any:
 
 
 # The ops import Tensor, and Tensor's methods call the ops: importing them last breaks the cycle.
-from . import engine, ops  # noqa: E402
+from . import _numpy_api, anomaly, engine, inplace, ops  # noqa: E402

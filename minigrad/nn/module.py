@@ -7,24 +7,38 @@ attributes, indices and keys, as in PyTorch: ``layers.0.W``.
 There is no ``Parameter`` class: a parameter is a plain ``mg.Tensor(...,
 requires_grad=True)``, because the core's fast paths test ``type(x) is Tensor``
 and a subclass would fall off them. Frozen tensors (``requires_grad=False``)
-are constants: they are neither trained nor saved in ``state_dict``.
+and other leaf tensors a module holds (buffers) are not trained, but they are
+state: ``state_dict`` saves them and ``load_state_dict`` restores them, as
+PyTorch does with frozen parameters and persistent buffers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["Module", "is_parameter"]
+__all__ = ["Module", "is_parameter", "is_state", "IncompatibleKeys"]
 
 
 def is_parameter(x: Any) -> bool:
     """True for a leaf Tensor that requires grad: what ``parameters()`` collects."""
     return isinstance(x, Tensor) and x.requires_grad and x.is_leaf
+
+
+def is_state(x: Any) -> bool:
+    """True for any leaf Tensor (trainable or frozen): what ``state_dict()`` saves."""
+    return isinstance(x, Tensor) and x.is_leaf
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped: keys the module has and the state lacks, and the reverse."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -48,13 +62,13 @@ class Module:
         """(name, value) pairs searched for parameters and submodules: the instance attributes."""
         return ((k, v) for k, v in vars(self).items() if k != "training")
 
-    def _walk(self) -> Iterator[tuple[str, Any]]:
-        """Every (dotted name, parameter or submodule) below this module, depth first, each once."""
+    def _walk(self, keep: Callable[[Any], bool] = is_parameter) -> Iterator[tuple[str, Any]]:
+        """Every (dotted name, tensor that passes ``keep``, or submodule) below this module, depth first, each once."""
         seen: set[int] = {id(self)}
         stack: list[tuple[str, Any]] = [(n, v) for n, v in self._members()][::-1]
         while stack:
             name, value = stack.pop()
-            if is_parameter(value) or isinstance(value, Module):
+            if keep(value) or isinstance(value, Module):
                 if id(value) in seen:
                     continue
                 seen.add(id(value))
@@ -95,10 +109,15 @@ class Module:
         return sum(p.size for p in self.parameters())
 
     # -- state ---------------------------------------------------------------
-    def zero_grad(self) -> None:
-        """Clear every parameter's gradient (set ``.grad`` to None)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: set ``.grad`` to None (default, as PyTorch), or fill it with zeros."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            elif isinstance(p.grad, np.ndarray) and p.grad.flags.writeable:
+                p.grad[...] = 0
+            else:
+                p.grad = np.zeros_like(p.data)
 
     def train(self, mode: bool = True) -> Module:
         """Set the ``training`` flag on this module and all submodules; returns self."""
@@ -110,40 +129,55 @@ class Module:
         """``train(False)``."""
         return self.train(False)
 
+    def named_state(self) -> list[tuple[str, Tensor]]:
+        """[(dotted name, leaf tensor)]: the parameters and every frozen tensor or buffer, in definition order."""
+        return [(n, v) for n, v in self._walk(is_state) if isinstance(v, Tensor)]
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{dotted name: copy of the parameter's array}. Copies, so later training does not change it."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """{dotted name: copy of the array} for every leaf tensor the module holds, trainable or frozen.
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy arrays into the parameters, in place (optimizers keep working).
-
-        Every key must name a parameter and every parameter must have a key,
-        with the same shape; otherwise a ``ValueError`` lists every problem
-        (naming the key and both shapes) and nothing is changed. Values are cast to the parameter's dtype.
+        Copies, so later training does not change it.
         """
-        params = dict(self.named_parameters())
+        return {name: t.data.copy() for name, t in self.named_state()}
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays into the module's tensors, in place (optimizers keep working).
+
+        ``strict=True``: every key must name a tensor of the module and every
+        tensor must have a key. ``strict=False`` skips missing and unexpected
+        keys and returns them. Either way a wrong shape, a non-numeric array or
+        a value that does not fit the tensor's dtype (1e300 into float32, 2.5 or
+        2**40 into int32) is a ``ValueError`` listing every problem (naming the
+        key), and nothing is changed.
+        """
+        tensors = dict(self.named_state())
         problems = []
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
-        if missing:
+        missing = [k for k in tensors if k not in state]
+        unexpected = [k for k in state if k not in tensors]
+        if strict and missing:
             problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
-        if unexpected:
+        if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         arrays = {}
-        for name, p in params.items():
+        for name, t in tensors.items():
             if name not in state:
                 continue
             value = state[name]
             a = np.asarray(value.data if isinstance(value, Tensor) else value)
             if a.dtype.kind not in "fiub":
                 problems.append(f"{name!r} holds a {a.dtype} array, not numbers")
-            elif a.shape != p.shape:
-                problems.append(f"wrong shape for {name!r}: the module has {p.shape}, the state has {a.shape}")
+            elif a.shape != t.shape:
+                problems.append(f"wrong shape for {name!r}: the module has {t.shape}, the state has {a.shape}")
+            else:
+                problem = _fits(a, t.data.dtype)
+                if problem:
+                    problems.append(f"{name!r}: {problem}")
             arrays[name] = a
         if problems:
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
         for name, a in arrays.items():
-            np.copyto(params[name].data, a, casting="unsafe")
+            np.copyto(tensors[name].data, a, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
 
     # -- display -------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -160,3 +194,29 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _fits(a: np.ndarray, dtype: np.dtype) -> str | None:
+    """Why ``a`` cannot be stored in ``dtype`` without changing its values (overflow, fractions), or None."""
+    if a.size == 0 or np.can_cast(a.dtype, dtype, casting="safe"):
+        return None
+    if dtype.kind == "f":
+        finite = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, dtype=bool)
+        with np.errstate(over="ignore"):
+            cast = a.astype(dtype)
+        overflow = finite & ~np.isfinite(cast)
+        if overflow.any():
+            big = a[overflow].flat[0]
+            return f"the value {big!r} overflows {dtype} (largest {np.finfo(dtype).max:g})"
+        return None
+    if dtype.kind in "iu":
+        if a.dtype.kind == "f":
+            if not np.isfinite(a).all() or (a != np.round(a)).any():
+                return f"holds values that are not integers, which a {dtype} tensor cannot store"
+        info = np.iinfo(dtype)
+        if a.min() < info.min or a.max() > info.max:
+            return f"holds values outside {dtype}'s range [{info.min}, {info.max}]"
+        return None
+    if dtype.kind == "b" and not np.isin(a, (0, 1)).all():
+        return "holds values other than 0 and 1, which a bool tensor cannot store"
+    return None

@@ -47,6 +47,10 @@ RULES: dict[str, tuple[str, ...]] = {
     "scatter_add": ("g[index]",),
     "concatenate": ("g[{x}'s slice]",),
     "stack": ("g[{x}'s position]",),
+    # in-place writes recorded on non-leaves, and the ops behind copy() and %
+    "setitem": ("g with zeros at the index", "g[index]"),
+    "copy": ("g",),
+    "remainder": ("g", "-g * floor({a} / {b})"),
     # fused, stable
     "logsumexp": ("g * exp({x} - {out})",),
     "softmax": ("{out} * (g - Σ g * {out})",),

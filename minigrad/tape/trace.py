@@ -132,9 +132,12 @@ def trace(
 ) -> Trace:
     """The graph that made ``y``, in forward order; with ``backward=True`` also run ``y.backward(grad)``.
 
-    Backward then fills ``.grad`` of the leaves as usual (and frees the graph
-    unless ``retain_graph``), and the trace keeps, for every node it visits,
-    the gradient dL/d node it received and the gradient it sent each input.
+    Backward then fills ``.grad`` of the leaves as usual, and the trace keeps,
+    for every node it visits, the gradient dL/d node it received and the
+    gradient it sent each input. Looking never changes the graph: a traced
+    backward keeps it, so ``mg.trace``, ``mg.draw`` and ``mg.to_dot`` (and
+    another backward) can walk it afterwards. ``retain_graph`` is accepted
+    for compatibility and has no effect.
     ``notes`` maps node names to text printed beside their gradient
     (``{"z2": "δ3 = ŷ − y"}``); ``max_rows`` limits ``str()`` of large graphs.
     """
@@ -158,5 +161,5 @@ def trace(
                 out.append(Sent(p, rows[p].label, r.rules[k], gp))
             steps.append(Step(r.index, r.label, g, tuple(out)))
 
-        engine.backward(y, grad, retain_graph=retain_graph, hook=hook)
+        engine.backward(y, grad, retain_graph=True, hook=hook)
     return Trace(rows, steps, notes, max_rows)
