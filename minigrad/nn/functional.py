@@ -200,8 +200,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = 
     keep = as_rng(generator, "dropout").random(x.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     data = np.where(keep, x.data * scale, 0).astype(x.dtype, copy=False)
-    vjps = (lambda g, out, x: _select(keep, g * scale, 0 * g),)
-    jvps = (lambda t, out, x: _select(keep, t * scale, 0 * t),)
+    vjps = (lambda g, out, x: _select(keep, g * scale, 0),)
+    jvps = (lambda t, out, x: _select(keep, t * scale, 0),)
     return record("dropout", data, (x,), vjps, jvps)
 
 
