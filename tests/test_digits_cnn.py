@@ -3,7 +3,6 @@
 The example needs scikit-learn (the ``[examples]`` extra) and matplotlib: the test skips without them.
 """
 
-import json
 import os
 import re
 import signal
@@ -72,23 +71,32 @@ def test_digits_cnn_ctrl_c_exits_130_after_saying_what_completed(tmp_path):
     assert not list(tmp_path.glob("*.png"))
 
 
-def test_w5_benchmark_contenders_agree(tmp_path):
-    """The CNN step of minigrad (raw and nn) matches hand NumPy (and PyTorch when installed) to 1e-10."""
-    pytest.importorskip("matplotlib")
-    out = tmp_path / "w5.json"
-    cmd = [sys.executable, "-m", "benchmarks", "--quick", "--workloads", "W5", "--json", str(out), "--plot", ""]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    results = json.loads(out.read_text())["workloads"]["W5"]["cases"]["W5"]["results"]
-    for name in ("numpy", "minigrad", "minigrad_nn"):
-        assert results[name]["status"] == "ok", results[name]
-    assert results["autograd"]["status"] == "skipped"
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return
-    assert results["torch"]["status"] == "ok"
-    assert results["minigrad"]["check"]["ok"] and results["torch"]["check"]["ok"]
+@pytest.mark.parametrize("contender", ["minigrad", "minigrad_nn", "torch"])
+def test_w5_contenders_agree_with_hand_numpy(contender):
+    """After the benchmark's check steps, loss, gradients and parameters match hand NumPy to 1e-10 (its own check)."""
+    from benchmarks import contenders as C
+    from benchmarks.check import compare
+    from benchmarks.workloads import all_cases
+
+    if contender == "torch":
+        pytest.importorskip("torch")
+    (case,) = all_cases(quick=True)["W5"]
+    trainers = {name: case.build(name) for name in ("numpy", contender)}
+    for trainer in trainers.values():
+        for _ in range(case.check_steps):
+            trainer.step()
+    check = compare(trainers[contender], trainers["numpy"], case.tol, case.params_tol)
+    assert check["ok"], check
+    assert check["grad_err"] < 1e-10 and check["param_err"] < 1e-10
+    with pytest.raises(C.Unavailable, match="no convolution"):
+        case.build("autograd")
+
+
+def test_w5_is_registered_with_the_runner():
+    from benchmarks.run import WORKLOADS, parse_args
+
+    assert "W5" in WORKLOADS
+    assert parse_args(["--workloads", "w5"]).workloads == ["W5"]
 
 
 def test_w5_hand_numpy_gradients_match_finite_differences():
