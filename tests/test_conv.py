@@ -313,3 +313,10 @@ def test_pools_and_conv1d_against_pytorch():
         rtol=1e-12,
         atol=1e-12,
     )
+
+
+def test_conv1d_errors_show_the_shapes_the_user_passed():
+    with pytest.raises(ValueError, match=r"conv1d: weight \(2, 3, 3\) expects 3 input channels .* input \(1, 6, 5\)"):
+        F.conv1d(np.zeros((1, 6, 5)), np.zeros((2, 3, 3)))
+    with pytest.raises(ValueError, match="conv1d: weight must be 3-D"):
+        F.conv1d(np.zeros((1, 6, 5)), np.zeros((2, 3, 3, 3)))

@@ -336,13 +336,6 @@ def _conv(x: Tensor, w: Tensor, bias: Any, stride: tuple, pads: tuple, dilation:
     """The 2-D core: x (N, C, H, W), w (O, C/groups, kh, kw), per-axis (before, after) pads → (N, O, OH, OW)."""
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
-    if groups < 1 or c % groups or o % groups:
-        raise ValueError(f"{op}: groups={groups} must divide the {c} input and {o} output channels")
-    if cg * groups != c:
-        raise ValueError(
-            f"{op}: weight {tuple(w.shape)} expects {cg * groups} input channels (groups={groups}), "
-            f"the input {tuple(x.shape)} has {c}"
-        )
     geo = geometry(op, (h, wd), (kh, kw), stride, pads, dilation)
     oh, ow = geo.out_hw
     rows = n * oh * ow
@@ -361,6 +354,18 @@ def _conv(x: Tensor, w: Tensor, bias: Any, stride: tuple, pads: tuple, dilation:
             raise ValueError(f"{op}: bias must have shape ({o},), got {b.shape}")
         y = y + b.reshape(1, o, 1, 1)
     return y
+
+
+def _check_channels(x: Tensor, w: Tensor, groups: int, op: str) -> None:
+    """The input has groups · (the weight's input channels) channels and groups divides both counts."""
+    c, o, cg = x.shape[1], w.shape[0], w.shape[1]
+    if groups < 1 or c % groups or o % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the {c} input and {o} output channels")
+    if cg * groups != c:
+        raise ValueError(
+            f"{op}: weight {tuple(w.shape)} expects {cg * groups} input channels (groups={groups}), "
+            f"the input {tuple(x.shape)} has {c}"
+        )
 
 
 def _batched(x: Tensor, dims: int, op: str) -> tuple[Tensor, bool]:
@@ -390,6 +395,7 @@ def conv2d(
     if w.ndim != 4:
         raise ValueError(f"conv2d: weight must be 4-D (O, C/groups, kh, kw), got shape {w.shape}")
     x, batched = _batched(x, 2, "conv2d")
+    _check_channels(x, w, int(groups), "conv2d")
     s, d = _tuple(stride, 2, "conv2d", "stride"), _tuple(dilation, 2, "conv2d", "dilation")
     pads = _pads(padding, w.shape[2:], s, d, "conv2d")
     y = _conv(x, w, bias, s, pads, d, int(groups), "conv2d")
@@ -408,6 +414,7 @@ def conv1d(
     if w.ndim != 3:
         raise ValueError(f"conv1d: weight must be 3-D (O, C/groups, k), got shape {w.shape}")
     x, batched = _batched(x, 1, "conv1d")
+    _check_channels(x, w, int(groups), "conv1d")
     k = w.shape[2]
     s, d = _tuple(stride, 1, "conv1d", "stride"), _tuple(dilation, 1, "conv1d", "dilation")
     pads = ((0, 0), *_pads(padding, (k,), s, d, "conv1d"))
