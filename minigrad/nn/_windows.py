@@ -18,6 +18,7 @@ one copy; fold loops over the kh·kw kernel taps (9 for a 3×3 kernel).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..tensor import Tensor, as_tensor, record
 
-__all__ = ["Geometry", "geometry", "windows", "unfold", "fold", "take", "put"]
+__all__ = ["Geometry", "geometry", "windows", "window_argmax", "unfold", "fold", "take", "put"]
 
 Pair = tuple[int, int]
 
@@ -77,17 +78,54 @@ def _unfold_np(x: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 def _fold_np(cols: np.ndarray, geo: Geometry) -> np.ndarray:
-    """(N, OH, OW, C, kh, kw) → (N, C, H, W): every tap added back where it came from, padding cropped."""
+    """(N, OH, OW, C, kh, kw) → (N, C, H, W): every tap added back where it came from, padding cropped.
+
+    Accumulates in (N, H, W, C) order, where each tap's slice of ``cols`` is read with its
+    natural strides (twice as fast as NCHW), and returns the NCHW view of that array.
+    """
     n, oh, ow, c, kh, kw = cols.shape
     (pt, pb), (pl, pr) = geo.pads
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
     h, w = geo.in_hw
-    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-    taps = cols.transpose(4, 5, 0, 3, 1, 2)  # (kh, kw, N, C, OH, OW)
+    out = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw] += taps[i, j]
-    return out[:, :, pt : pt + h, pl : pl + w]
+            out[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw] += cols[
+                ..., i, j
+            ]
+    return out[:, pt : pt + h, pl : pl + w].transpose(0, 3, 1, 2)
+
+
+@functools.lru_cache(maxsize=64)
+def _tap_table(in_hw: Pair, kernel: Pair, stride: Pair, pads: tuple[Pair, Pair], dilation: Pair) -> np.ndarray:
+    """(OH·OW·kh·kw,) int64: the flat index in H·W of every tap of every window, −1 where it falls in padding."""
+    geo = geometry("tap_table", in_hw, kernel, stride, pads, dilation)
+    (h, w), (oh, ow), (kh, kw) = in_hw, geo.out_hw, kernel
+    row = (np.arange(oh) * stride[0] - pads[0][0])[:, None, None, None] + (np.arange(kh) * dilation[0])[:, None]
+    col = (np.arange(ow) * stride[1] - pads[1][0])[None, :, None, None] + np.arange(kw) * dilation[1]
+    row, col = np.broadcast_arrays(row, col)  # (OH, OW, kh, kw)
+    table = np.where((row >= 0) & (row < h) & (col >= 0) & (col < w), row * w + col, -1)
+    return table.reshape(-1).astype(np.int64)
+
+
+def window_argmax(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """(N, C, OH, OW) int64: the flat index in H·W of the first maximum of each window (padding never wins).
+
+    Ties go to the first maximum in row-major window order and nan wins (np.argmax's rules, which are
+    PyTorch's on CPU). A window whose real values are all −inf picks its first real element.
+    """
+    (oh, ow), (kh, kw) = geo.out_hw, geo.kernel
+    k = kh * kw
+    n, c = x.shape[:2]
+    first = windows(x, geo, fill=-np.inf).reshape(n, c, oh, ow, k).argmax(axis=-1)
+    table = _tap_table(geo.in_hw, geo.kernel, geo.stride, geo.pads, geo.dilation)
+    pick = first + (np.arange(oh * ow, dtype=np.int64) * k).reshape(oh, ow)
+    index = table[pick]
+    if any(p for pair in geo.pads for p in pair) and (index < 0).any():
+        first_real = (table.reshape(oh * ow, k) >= 0).argmax(axis=1).reshape(oh, ow)
+        fixed = table[first_real + (np.arange(oh * ow, dtype=np.int64) * k).reshape(oh, ow)]
+        index = np.where(index < 0, fixed, index)
+    return index
 
 
 def unfold(x: Any, geo: Geometry) -> Any:

@@ -29,7 +29,7 @@ from scipy.special import expit, ndtr
 from .. import ops
 from .._rng import as_rng
 from ..tensor import Tensor, as_tensor, record
-from ._windows import geometry, take, unfold, windows
+from ._windows import geometry, take, unfold, window_argmax, windows
 
 try:  # written on another branch; wired at merge
     from ..ops.special import log_sigmoid, softplus  # noqa: F401
@@ -462,19 +462,8 @@ def max_pool2d(
     x, batched = _batched(x, 2, "max_pool2d")
     geo = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     n, c, h, w = x.shape
-    (kh, kw), (oh, ow) = geo.kernel, geo.out_hw
-    win = windows(x.data, geo, fill=-np.inf).reshape(n, c, oh, ow, kh * kw)
-    k = win.argmax(axis=-1)
-    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = geo.stride, geo.dilation, geo.pads
-    row = np.arange(oh)[:, None] * sh + (k // kw) * dh - pt
-    col = np.arange(ow)[None, :] * sw + (k % kw) * dw - pl
-    pad_won = (row < 0) | (row >= h) | (col < 0) | (col >= w)
-    if pad_won.any():  # only when a whole window's real values are -inf: pick its first real element
-        real = np.isfinite(windows(np.zeros((1, 1, h, w)), geo, fill=np.inf).reshape(oh, ow, kh * kw))
-        k = np.where(pad_won, real.argmax(axis=-1), k)
-        row = np.arange(oh)[:, None] * sh + (k // kw) * dh - pt
-        col = np.arange(ow)[None, :] * sw + (k % kw) * dw - pl
-    index = (row * w + col).astype(np.int64)
+    oh, ow = geo.out_hw
+    index = window_argmax(x.data, geo)
     y = take(x.reshape(n, c, h * w), index.reshape(n, c, oh * ow)).reshape(n, c, oh, ow)
     if not batched:
         y, index = y.reshape(c, oh, ow), index.reshape(c, oh, ow)
