@@ -130,7 +130,11 @@ def test_named_buffers_apply_named_modules_and_repr():
     assert [n for n, _ in net.named_modules()] == ["", "0", "1", "2", "3", "4"]
     seen = []
     assert net.apply(lambda m: seen.append(type(m).__name__)) is net
-    assert seen == ["Linear", "Flatten", "ReLU", "BatchNorm2d", "Conv2d", "Sequential"]  # children first, as PyTorch
+    assert seen == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten", "Linear", "Sequential"]  # children first, as PyTorch
+    nested = nn.Sequential(nn.Sequential(nn.Tanh(), nn.ReLU()), nn.Sequential(nn.GELU()))
+    names = []
+    nested.apply(lambda m: names.append(type(m).__name__))
+    assert names == ["Tanh", "ReLU", "Sequential", "GELU", "Sequential", "Sequential"]  # each subtree, then its root
 
     def zero_convs(m):
         if isinstance(m, nn.Conv2d):

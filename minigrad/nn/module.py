@@ -95,7 +95,18 @@ class Module:
 
         For example ``model.apply(init_fn)`` to re-initialise every ``Conv2d``.
         """
-        for _, m in reversed(self.named_modules()):
+        # PyTorch's order, a post-order walk: each child's subtree in turn, then the module itself.
+        order: list[Module] = []
+        seen: set[int] = {id(self)}
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            order.append(m)
+            for _, child in m.children():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append(child)
+        for m in reversed(order):
             fn(m)
         return self
 
