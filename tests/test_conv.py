@@ -3,7 +3,7 @@ second order against finite differences, the unfold/fold and take/put JVP and VJ
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -320,3 +320,21 @@ def test_conv1d_errors_show_the_shapes_the_user_passed():
         F.conv1d(np.zeros((1, 6, 5)), np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match="conv1d: weight must be 3-D"):
         F.conv1d(np.zeros((1, 6, 5)), np.zeros((2, 3, 3, 3)))
+
+
+@settings(max_examples=10)
+@given(
+    groups=st.integers(1, 2),
+    k=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    padding=st.integers(0, 1),
+    dilation=st.integers(1, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_conv2d_gradient_property(groups, k, stride, padding, dilation, seed):
+    """Random geometry: input, weight and bias gradients against central differences (float64 defaults)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, 2 * groups, 5, 6))  # sides ≥ the largest dilated kernel (5)
+    w = rng.standard_normal((2 * groups, 2, k, k))
+    b = rng.standard_normal(2 * groups)
+    assert_gradients_match(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
