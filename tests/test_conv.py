@@ -142,6 +142,11 @@ def test_conv_float32_stays_float32():
     w = np.ones((1, 1, 3, 3), np.float32)
     y = F.conv2d(mg.Tensor(x, requires_grad=True), mg.Tensor(w, requires_grad=True), padding=1)
     assert y.dtype == np.float32 and y.data[0, 0, 1, 1] == 9 and y.data[0, 0, 0, 0] == 4
+    xt, wt = mg.Tensor(x, requires_grad=True), mg.Tensor(w, requires_grad=True)
+    z = F.max_pool2d(F.conv2d(xt, wt, padding=1, groups=1), 2, stride=1)
+    z = z + F.avg_pool2d(xt, 3, 1, 1)[:, :, :3, :3]
+    z.sum().backward()
+    assert xt.grad.dtype == np.float32 and wt.grad.dtype == np.float32
 
 
 @pytest.mark.parametrize(
@@ -338,3 +343,18 @@ def test_conv2d_gradient_property(groups, k, stride, padding, dilation, seed):
     w = rng.standard_normal((2 * groups, 2, k, k))
     b = rng.standard_normal(2 * groups)
     assert_gradients_match(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
+
+
+def test_hessian_vector_products_through_a_small_cnn():
+    """Second order through conv → gelu → max_pool → linear → cross-entropy, for every parameter at once."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 1, 6, 6))
+    labels = np.array([0, 2, 1])
+    w1, b1 = rng.standard_normal((2, 1, 3, 3)) * 0.5, rng.standard_normal(2) * 0.1
+    w2 = rng.standard_normal((2 * 3 * 3, 3)) * 0.3
+
+    def loss(w1, b1, w2):
+        h = F.max_pool2d(F.gelu(F.conv2d(x, w1, b1, padding=1)), 2)
+        return mg.losses.cross_entropy(h.reshape(3, 18) @ w2, labels)
+
+    assert_gradients_match(loss, w1, b1, w2, order=2)
