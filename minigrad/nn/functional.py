@@ -15,6 +15,11 @@ gradient a product, and second order works.
 
 Inputs may be Tensors or arrays; errors are ``ValueError``/``TypeError`` naming
 the function, the argument and the shapes.
+
+Not provided (each raises or is absent, never silently different): pooling with
+``ceil_mode=True``, padding modes other than zeros, ``embedding``'s ``max_norm``/
+``scale_grad_by_freq``/``sparse``, and ``inplace=`` arguments (minigrad ops never
+write into their inputs).
 """
 
 from __future__ import annotations
@@ -31,18 +36,11 @@ from .._rng import as_rng
 from ..tensor import Tensor, as_tensor, record
 from ._windows import geometry, take, unfold, window_argmax, windows
 
-try:  # written on another branch; wired at merge
-    from ..ops.special import log_sigmoid, softplus  # noqa: F401
-except ImportError:  # pragma: no cover - until minigrad.ops.special exists
-    pass
-
 __all__ = [
     "gelu",
     "silu",
     "leaky_relu",
     "elu",
-    "softplus",
-    "log_sigmoid",
     "one_hot",
     "dropout",
     "layer_norm",
@@ -53,6 +51,13 @@ __all__ = [
     "avg_pool2d",
     "embedding",
 ]
+
+try:  # written on another branch (minigrad.ops.special); wired at merge
+    from ..ops.special import log_sigmoid, softplus  # noqa: F401
+
+    __all__ += ["softplus", "log_sigmoid"]
+except ImportError:  # pragma: no cover - until minigrad.ops.special exists
+    pass
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
