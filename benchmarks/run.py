@@ -22,14 +22,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DEFAULT_JSON = os.path.join(HERE, "results", "latest.json")
 DEFAULT_PLOT = os.path.join(HERE, "results", "w1_time_vs_hidden.png")
-WORKLOADS = ("W1", "W2", "W3", "W4")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
+DEFAULT_WORKLOADS = ("W1", "W2", "W3", "W4")  # W5 (the digits CNN) on request: --workloads W5
 NN_VS_RAW = 1.15  # the issue: nn + optim within 15% of the raw Tensor API
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description="minigrad against hand NumPy and friends")
     p.add_argument("--quick", action="store_true", help="tiny sizes and repeats: a smoke run of a few seconds")
-    p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset of W1,W2,W3,W4")
+    p.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS), help="comma-separated subset of W1,...,W5")
     p.add_argument("--contenders", default=None, help="comma-separated subset (numpy is always included)")
     p.add_argument("--repeats", type=int, default=None, help="timed repeats per contender (default 15, quick 3)")
     p.add_argument("--block-seconds", type=float, default=None, help="length of one timed block (default 0.05 s)")

@@ -1,4 +1,4 @@
-"""The workloads (W1-W4). Each module returns its cases; a case builds one trainer per contender.
+"""The workloads (W1-W5). Each module returns its cases; a case builds one trainer per contender.
 
 A trainer is the contender's implementation of the case, holding its own copy
 of the parameters:
@@ -45,11 +45,12 @@ class Case:
 
 def all_cases(quick: bool) -> dict[str, list[Case]]:
     """{workload: its cases}, sizes reduced when ``quick``."""
-    from . import w1_moons, w2_xor, w3_bfgs, w4_mlp
+    from . import w1_moons, w2_xor, w3_bfgs, w4_mlp, w5_cnn
 
     return {
         "W1": w1_moons.cases(quick),
         "W2": w2_xor.cases(quick),
         "W3": w3_bfgs.cases(quick),
         "W4": w4_mlp.cases(quick),
+        "W5": w5_cnn.cases(quick),
     }

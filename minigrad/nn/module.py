@@ -104,6 +104,50 @@ class Module:
                 seen.add(name)
         return out
 
+    def apply(self, fn: Any) -> Module:
+        """Call ``fn(m)`` on every submodule, then on this module (PyTorch's order: children first); returns self.
+
+        For example ``model.apply(init_fn)`` to re-initialise every ``Conv2d``.
+        """
+        # PyTorch's order, a post-order walk: each child's subtree in turn, then the module itself.
+        order: list[Module] = []
+        seen: set[int] = {id(self)}
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            order.append(m)
+            for _, child in m.children():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append(child)
+        for m in reversed(order):
+            fn(m)
+        return self
+
+    def named_buffers(self) -> list[tuple[str, Tensor]]:
+        """[(dotted name, buffer)]: the frozen leaf Tensors (``requires_grad=False``) held by this module and its
+        submodules, e.g. BatchNorm's ``running_mean``. They are state, not trained: ``state_dict`` should save them.
+        """
+        out: list[tuple[str, Tensor]] = []
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            stack = [(f"{prefix}.{n}" if prefix else n, v) for n, v in module._members()][::-1]
+            while stack:
+                name, value = stack.pop()
+                if isinstance(value, Tensor) and not value.requires_grad:
+                    if id(value) not in seen:
+                        seen.add(id(value))
+                        out.append((name, value))
+                elif isinstance(value, (list, tuple)) and not isinstance(value, Module):
+                    stack.extend([(f"{name}.{i}", v) for i, v in enumerate(value)][::-1])
+                elif isinstance(value, dict):
+                    stack.extend([(f"{name}.{k}", v) for k, v in value.items()][::-1])
+        return out
+
+    def buffers(self) -> list[Tensor]:
+        """The tensors of ``named_buffers()``."""
+        return [b for _, b in self.named_buffers()]
+
     def num_parameters(self) -> int:
         """Total number of scalar parameters."""
         return sum(p.size for p in self.parameters())
