@@ -167,9 +167,10 @@ def fit(
     if len(y) != n:
         raise ValueError(f"fit: X has {n} rows but y has {len(y)}")
     params = model.parameters()
-    full = batch_size is None or batch_size >= n
-    if not full and batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be >= 1, got {batch_size}")
+    size = n if batch_size is None else min(batch_size, n)
+    full = size == n
     source = as_rng(rng, "fit") if shuffle and not full else None
     X_full = Tensor(X)
     best_state: _Checkpoint | None = None
@@ -188,11 +189,10 @@ def fit(
 
     try:
         for epoch in range(epochs):
-            if full:
-                batches = [None]
-            else:
+            batches: list[Any] = [None]
+            if not full:
                 order = source.permutation(n) if source is not None else np.arange(n)
-                batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+                batches = [order[i : i + size] for i in range(0, n, size)]
             epoch_losses = []
             for b, idx in enumerate(batches):
                 xb, yb = (X_full, y) if idx is None else (Tensor(X[idx]), y[idx])

@@ -73,7 +73,8 @@ class _ScipyMinimizer:
         to the best finite point evaluated, a ``RuntimeWarning`` is issued, and
         the result has ``success=False`` and a message saying so.
         """
-        from scipy.optimize import OptimizeResult, minimize  # imported here: `import minigrad` stays light
+        # imported here, so that `import minigrad` stays light
+        from scipy.optimize import OptimizeResult, minimize  # type: ignore[import-untyped]
 
         name = type(self).__name__
         flat = FlatParams(self.params)
