@@ -314,3 +314,20 @@ def test_cosine_similarity_matches_pytorch(dim):
     ours = losses.cosine_similarity(a, b, dim=dim)
     theirs = torch.nn.functional.cosine_similarity(ta, tb, dim=dim)
     _compare(torch, ours, theirs, [(a, ta), (b, tb)], np.linspace(1, 2, ours.size).reshape(ours.shape))
+
+
+def test_new_losses_keep_float32():
+    z = mg.Tensor(Z.astype(np.float32), requires_grad=True)
+    a = mg.Tensor(A.astype(np.float32), requires_grad=True)
+    outs = [
+        losses.cross_entropy(z, np.abs(Y) % 4, weight=W, label_smoothing=0.1),
+        losses.cross_entropy(z, Y, ignore_index=-100, weight=W),
+        losses.huber_loss(a, B),
+        losses.smooth_l1_loss(a, B, beta=0.5),
+        losses.kl_div(a, np.abs(B) + 0.1, "batchmean"),
+        losses.cosine_similarity(a, B.astype(np.float32)).sum(),
+    ]
+    for out in outs:
+        assert out.dtype == np.float32
+        out.backward()
+    assert z.grad.dtype == np.float32 and a.grad.dtype == np.float32

@@ -416,3 +416,14 @@ def test_cosine_annealing_matches_pytorch():
         sched.step()
         for g, tg in zip(opt.param_groups, topt.param_groups):
             assert g["lr"] == pytest.approx(tg["lr"], rel=1e-12, abs=1e-15)
+
+
+def test_a_schedule_subclass_defining_only_lr_at_still_works():
+    class Halving(optim.LRSchedule):
+        def lr_at(self, t):
+            return self.base_lr / 2**t
+
+    w, b = make()
+    opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.3}], lr=1.0)
+    sched = Halving(opt)
+    assert sched.step() == 0.5 and [g["lr"] for g in opt.param_groups] == [0.5, 0.5]

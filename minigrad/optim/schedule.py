@@ -20,7 +20,11 @@ __all__ = ["LRSchedule", "StepLR", "ExponentialLR", "InverseTimeLR", "LambdaLR",
 
 
 class LRSchedule:
-    """Base class: subclasses define ``_lr(base, t)``; t counts ``step()`` calls, starting at 0."""
+    """Base class: subclasses define ``_lr(base, t)``; t counts ``step()`` calls, starting at 0.
+
+    (A subclass written before parameter groups, defining ``lr_at(t)`` from ``self.base_lr``,
+    still works: its lr is assigned to ``optimizer.lr``, i.e. to every group.)
+    """
 
     def __init__(self, optimizer: Any):
         self.optimizer = optimizer
@@ -34,7 +38,7 @@ class LRSchedule:
         return self.base_lrs[0]
 
     def _lr(self, base: float, t: int) -> float:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: define _lr(base, t) (or, as before groups, lr_at(t))")
 
     def lr_at(self, t: int) -> float:
         """The (first group's) learning rate after t calls of ``step()``."""
@@ -42,7 +46,7 @@ class LRSchedule:
 
     def _apply(self) -> None:
         groups = getattr(self.optimizer, "param_groups", None)
-        if groups:
+        if groups and type(self)._lr is not LRSchedule._lr:
             for group, base in zip(groups, self.base_lrs):
                 group["lr"] = self._lr(base, self.t)
         else:
