@@ -194,6 +194,7 @@ def fit(
                 order = source.permutation(n) if source is not None else np.arange(n)
                 batches = [order[i : i + size] for i in range(0, n, size)]
             epoch_losses = []
+            line: str | None = None
             for b, idx in enumerate(batches):
                 xb, yb = (X_full, y) if idx is None else (Tensor(X[idx]), y[idx])
                 optimizer.zero_grad()
@@ -229,8 +230,10 @@ def fit(
                 history.steps += 1
                 # The epoch's last step stays open until the epoch's record (below) is complete.
                 applying = b == len(batches) - 1
-                if print_every and step % print_every == 0:
-                    print_fn(f"Loss after iteration {step}: {value:f}")  # the tutorial's "%i: %f"
+                line = f"Loss after iteration {step}: {value:f}" if print_every and step % print_every == 0 else None
+                if line is not None and not applying:  # printed once the step is committed
+                    print_fn(line)  # the tutorial's "%i: %f"
+                    line = None
             monitored = float(np.mean(epoch_losses))
             if validation is not None:
                 with no_grad():
@@ -251,6 +254,8 @@ def fit(
                     wait += 1
                     stalled = wait >= patience
             applying = False
+            if line is not None:  # the epoch's last step, committed with the epoch's record
+                print_fn(line)
             if stalled:
                 history.stopped = f"early stopping: {patience} epochs without improvement"
                 history.stopped += f" (best epoch {history.best_epoch})"

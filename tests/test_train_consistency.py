@@ -264,3 +264,21 @@ def test_fit_refuses_losses_that_are_not_scalar_tensors_and_bfgs():
     with pytest.raises(TypeError, match="fit: LBFGS minimises a closure"):
         mg.fit(model, X, Y, losses.cross_entropy, optim.LBFGS(model))
     assert sgd.steps == 0
+
+
+def test_progress_lines_once_per_committed_step_with_minibatches():
+    lines = []
+    model = nn.MLP([2, 4, 2], rng=3)
+    h = mg.fit(
+        model,
+        X,
+        Y,
+        losses.cross_entropy,
+        optim.SGD(model, lr=0.1),
+        epochs=3,
+        batch_size=5,
+        print_every=2,
+        print_fn=lines.append,
+    )  # 4 batches per epoch: steps 0..11, the epochs' last steps are 3, 7, 11
+    assert h.steps == 12
+    assert lines == [f"Loss after iteration {i}: {h.loss[i]:f}" for i in range(0, 12, 3)]  # 3: deferred
