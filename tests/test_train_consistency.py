@@ -277,7 +277,7 @@ def test_progress_lines_once_per_committed_step_with_minibatches():
         optim.SGD(model, lr=0.1),
         epochs=3,
         batch_size=5,
-        print_every=2,
+        print_every=3,
         print_fn=lines.append,
     )  # 4 batches per epoch: steps 0..11, the epochs' last steps are 3, 7, 11
     assert h.steps == 12
