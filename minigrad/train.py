@@ -233,7 +233,6 @@ def fit(
                 line = f"Loss after iteration {step}: {value:f}" if print_every and step % print_every == 0 else None
                 if line is not None and not applying:  # printed once the step is committed
                     print_fn(line)  # the tutorial's "%i: %f"
-                    line = None
             monitored = float(np.mean(epoch_losses))
             if validation is not None:
                 with no_grad():
