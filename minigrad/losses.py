@@ -68,8 +68,9 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(-ops.sum(picked, axis=-1), reduction, "nll_loss")
 
 
-def _check_target(scores: Tensor, t: np.ndarray, fn: str, ignored: np.ndarray | None = None) -> None:
-    """Labels of shape scores.shape[:-1] in [0, C) (or ignored), or probabilities of the scores' shape."""
+def _check_target(scores: Tensor, t: np.ndarray, fn: str, ignore_index: int | None = None) -> np.ndarray | None:
+    """Labels of shape scores.shape[:-1] in [0, C) (or equal to ``ignore_index``), or probabilities of the
+    scores' shape. Returns the mask of the labels equal to ``ignore_index`` if there are any, else None."""
     if scores.ndim < 1:
         raise ValueError(f"{fn}: expected scores of shape (N, C), got shape {scores.shape}")
     classes = scores.shape[-1]
@@ -79,17 +80,26 @@ def _check_target(scores: Tensor, t: np.ndarray, fn: str, ignored: np.ndarray | 
                 f"{fn}: integer labels must have shape {scores.shape[:-1]} for scores of shape "
                 f"{scores.shape}, got labels of shape {t.shape}"
             )
-        checked = t if ignored is None or not ignored.any() else t[~ignored]
-        if checked.size and (checked.min() < 0 or checked.max() >= classes):
-            extra = " (or the ignore_index)" if ignored is not None else ""
-            raise ValueError(
-                f"{fn}: labels must lie in [0, {classes}){extra}, got values in [{checked.min()}, {checked.max()}]"
-            )
+        if not t.size:
+            return None
+        ignored = None
+        lo, hi = t.min(), t.max()
+        if ignore_index is not None and lo <= ignore_index <= hi:
+            mask = t == ignore_index
+            if mask.any():
+                ignored = mask
+                rest = t[~mask]
+                lo, hi = (rest.min(), rest.max()) if rest.size else (0, 0)
+        if lo < 0 or hi >= classes:
+            extra = f" (or equal ignore_index={ignore_index})" if ignore_index is not None else ""
+            raise ValueError(f"{fn}: labels must lie in [0, {classes}){extra}, got values in [{lo}, {hi}]")
+        return ignored
     elif t.dtype.kind == "f":
         if t.shape != scores.shape:
             raise ValueError(f"{fn}: probability targets must have the scores' shape {scores.shape}, got {t.shape}")
     else:
         raise TypeError(f"{fn}: target must hold integer labels or float probabilities, got dtype {t.dtype}")
+    return None
 
 
 def _weighted(log_probs: Tensor, t: Any) -> Tensor:
@@ -139,8 +149,7 @@ def cross_entropy(
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"{fn}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     labels = t.dtype.kind in "iu"
-    ignored = (t == ignore_index) if labels else None
-    _check_target(logits, t, fn, ignored)
+    ignored = _check_target(logits, t, fn, ignore_index)  # the mask of ignored samples, if any
     w = None
     if weight is not None:
         w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
@@ -150,7 +159,7 @@ def cross_entropy(
                 f"{logits.shape}, got {w.dtype} of shape {w.shape}"
             )
         w = w.astype(logits.dtype)
-    plain = w is None and eps == 0.0 and (ignored is None or not ignored.any())
+    plain = w is None and eps == 0.0 and ignored is None
     if plain:
         grad_target = isinstance(target, Tensor) and target.requires_grad
         return ops.softmax_cross_entropy(logits, target if grad_target else t, reduction)
@@ -164,7 +173,8 @@ def cross_entropy(
             y = y * (1 - eps) + eps / classes
         per_class = _weighted(logp, y) if w is None else _weighted(logp, y) * w
         return _reduce(-ops.sum(per_class, axis=-1), reduction, fn)
-    assert ignored is not None
+    if ignored is None:
+        ignored = np.zeros(t.shape, dtype=bool)
     safe = np.where(ignored, 0, t)
     chosen = (safe[..., None] == np.arange(classes)) & ~ignored[..., None]
     picked = ops.sum(ops.where(chosen, logp, 0.0), axis=-1)  # where, not a product: 0 · (−inf) would be nan

@@ -233,14 +233,14 @@ def fit(
                 line = f"Loss after iteration {step}: {value:f}" if print_every and step % print_every == 0 else None
                 if line is not None and not applying:  # printed once the step is committed
                     print_fn(line)  # the tutorial's "%i: %f"
-            monitored = float(np.mean(epoch_losses))
+            epoch_loss = monitored = float(np.mean(epoch_losses))
             if validation is not None:
                 with no_grad():
                     Xv, yv = validation
                     monitored = float(np.asarray(loss_fn(model(Tensor(_array(Xv))), _array(yv)).data).reshape(()))
             # Still ``applying``: an interrupt from here to the end of the epoch's record undoes the
             # epoch's last step with it (its checkpoint also restores the epoch lists and best_epoch).
-            history.epoch_loss.append(float(np.mean(epoch_losses)))
+            history.epoch_loss.append(epoch_loss)
             if validation is not None:
                 history.val_loss.append(monitored)
             history.epochs += 1
