@@ -333,3 +333,21 @@ def test_new_losses_keep_float32():
         assert out.dtype == np.float32
         out.backward()
     assert z.grad.dtype == np.float32 and a.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_probability_target_that_requires_grad_gets_its_gradient(reduction):
+    """With options (composed path), a probability target Tensor gets −w (1 − ε) log softmax(z), as in PyTorch."""
+    z = mg.Tensor(Z, requires_grad=True)
+    p = mg.Tensor(P, requires_grad=True)
+    losses.cross_entropy(z, p, reduction, weight=W, label_smoothing=0.2).backward()
+    scale = 1 / len(P) if reduction == "mean" else 1.0
+    np.testing.assert_allclose(p.grad, -W * 0.8 * np_log_softmax(Z) * scale, rtol=1e-12)
+    assert_gradients_match(lambda zz, pp: losses.cross_entropy(zz, pp, reduction, weight=W, label_smoothing=0.2), Z, P)
+    torch = pytest.importorskip("torch")
+    tz = torch.tensor(Z, requires_grad=True)
+    tp = torch.tensor(P, requires_grad=True)
+    F = torch.nn.functional
+    F.cross_entropy(tz, tp, weight=torch.tensor(W), reduction=reduction, label_smoothing=0.2).backward()
+    np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(z.grad, tz.grad.numpy(), rtol=1e-12)

@@ -126,7 +126,7 @@ class Optimizer:
         self.params.extend(full["params"])
         # Unnamed parameters are "param i" within their group; "group G param i" beyond the first group.
         self.names.extend(f"group {gi} {n}" if gi and n.startswith("param ") else n for n, _ in named)
-        self.state.extend({} for _ in named)
+        self.state = self.state + [{} for _ in named]  # a new list: snapshots hold the old one
 
     def _check(self, group: dict[str, Any], caller: str) -> dict[str, Any]:
         """Validate and normalise one group's hyperparameters (subclasses extend it)."""
