@@ -1,8 +1,10 @@
 """``fit``: the training loop of the tutorials, with minibatches, history, progress and early stopping.
 
 Each step: forward on a batch, ``loss_fn(output, target)``, backward,
-``optimizer.step()``. A non-finite loss (or gradient) stops training with the
-parameters of the last step whose loss was finite, and says why.
+``optimizer.step()``, ``schedule.step()``, the history entry: all of it or none of it.
+A non-finite loss (or gradient) stops training with the parameters of the last
+finite loss, and Ctrl-C stops it cleanly; either way parameters, optimizer state,
+schedule and history describe the same number of completed steps.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ class History:
 
     ``loss``/``metric``: one value per step (the batch's loss before that step's
     update); ``epoch_loss``: mean step loss per epoch; ``val_loss``: per epoch,
-    with ``validation``; ``stopped``: why training ended early, or None.
+    with ``validation``; ``steps``/``epochs``: how many were completed (the model's
+    parameters and the optimizer's and schedule's state are those after exactly
+    ``steps`` steps, except after early stopping with ``restore_best``, which restores
+    ``best_epoch``'s); ``stopped``: why training ended early, or None.
     """
 
     loss: list[float] = field(default_factory=list)
