@@ -112,9 +112,12 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_parameters():
     # lr far too large: the loss grows ~20x per step until it overflows
     with np.errstate(over="ignore", invalid="ignore"), pytest.warns(RuntimeWarning, match=r"loss became (inf|nan)"):
         h = mg.fit(model, X, y, loss_fn, optim.SGD(model, lr=2.5), epochs=10_000)
-    assert h.stopped and "last finite step" in h.stopped
-    assert 50 < h.steps < 10_000 and len(snapshots) == h.steps + 1
-    assert np.isfinite(h.loss).all() and h.loss[-1] > 1e250
+    assert h.stopped and "undid the last step, back to the parameters of the last finite loss" in h.stopped
+    # snapshots: the parameters before each loss; the last loss was not finite, and the step that led
+    # to it is undone: the parameters are those of the last finite loss, after h.steps steps
+    assert 50 < h.steps < 10_000 and len(snapshots) == h.steps + 2
+    assert f"({h.steps} steps done)" in h.stopped and len(h.loss) == h.steps
+    assert np.isfinite(h.loss).all() and h.loss[-1] > 1e200
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.data, snapshots[-2][name])  # the parameters of the last finite loss
         assert np.isfinite(p.data).all()

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.optimize import OptimizeResult, minimize
 
 from ..tensor import Tensor
-from .base import as_named_params
+from .base import as_named_params, check_hyper
 from .flat import FlatParams
 
 __all__ = ["BFGS", "LBFGS"]
@@ -43,7 +42,11 @@ class _ScipyMinimizer:
         callback: Callable[[float], Any] | None = None,
         options: dict[str, Any] | None = None,
     ):
-        named = as_named_params(params, type(self).__name__)
+        name = type(self).__name__
+        if maxiter is not None and (isinstance(maxiter, bool) or int(maxiter) != maxiter or maxiter < 0):
+            raise ValueError(f"{name}: maxiter must be None or an integer >= 0, got {maxiter!r}")
+        check_hyper(name, "gtol", gtol, 0.0)
+        named = as_named_params(params, name)
         self.params = [p for _, p in named]
         self.maxiter = maxiter
         self.gtol = gtol
@@ -61,7 +64,7 @@ class _ScipyMinimizer:
             opts["maxiter"] = self.maxiter
         return opts
 
-    def step(self, closure: Callable[[], Tensor]) -> OptimizeResult:
+    def step(self, closure: Callable[[], Tensor]) -> Any:
         """Minimise ``closure()`` from the current parameters; return scipy's ``OptimizeResult``.
 
         ``self.history`` (and ``callback(loss)``, each iteration) gets the loss
@@ -70,6 +73,9 @@ class _ScipyMinimizer:
         to the best finite point evaluated, a ``RuntimeWarning`` is issued, and
         the result has ``success=False`` and a message saying so.
         """
+        # imported here, so that `import minigrad` stays light
+        from scipy.optimize import OptimizeResult, minimize  # type: ignore[import-untyped]
+
         name = type(self).__name__
         flat = FlatParams(self.params)
         x0 = flat.get()
