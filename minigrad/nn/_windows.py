@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..tensor import Tensor, as_tensor, record
+from ..tracing import asarray, primitive
 
 __all__ = ["Geometry", "geometry", "windows", "window_argmax", "unfold", "fold", "take", "put"]
 
@@ -72,11 +73,13 @@ def windows(x: np.ndarray, geo: Geometry, fill: float = 0.0) -> np.ndarray:
     return view[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, ::dh, ::dw]
 
 
+@primitive
 def _unfold_np(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, C, H, W) → (N, OH, OW, C, kh, kw), a new contiguous array (zero padding)."""
     return np.ascontiguousarray(windows(x, geo).transpose(0, 2, 3, 1, 4, 5))
 
 
+@primitive
 def _fold_np(cols: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, OH, OW, C, kh, kw) → (N, C, H, W): every tap added back where it came from, padding cropped.
 
@@ -108,6 +111,7 @@ def _tap_table(in_hw: Pair, kernel: Pair, stride: Pair, pads: tuple[Pair, Pair],
     return table.reshape(-1).astype(np.int64)
 
 
+@primitive
 def window_argmax(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, C, OH, OW) int64: the flat index in H·W of the first maximum of each window (padding never wins).
 
@@ -157,6 +161,7 @@ def _fold_rules(geo: Geometry) -> tuple[tuple, tuple]:
     return (lambda g, out, c: unfold(g, geo),), (lambda t, out, c: fold(t, geo),)
 
 
+@primitive
 def _put_np(g: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
     """zeros(lead + (size,)) with g[..., k] added at index[..., k] (bincount: repeated indices add)."""
     lead = g.shape[:-1]
@@ -169,7 +174,7 @@ def _put_np(g: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
 def take(x: Any, index: np.ndarray) -> Any:
     """Gather along the last axis: out[..., k] = x[..., index[..., k]].  Linear: VJP = ``put``, JVP = ``take``."""
     if type(x) is not Tensor:
-        return np.take_along_axis(np.asarray(x), index, axis=-1)
+        return np.take_along_axis(asarray(x), index, axis=-1)
     x = as_tensor(x)
     size = x.shape[-1]
     return record(
@@ -184,7 +189,7 @@ def take(x: Any, index: np.ndarray) -> Any:
 def put(g: Any, index: np.ndarray, size: int) -> Any:
     """Scatter-add along the last axis into ``size`` slots (the adjoint of ``take``).  VJP = ``take``, JVP = ``put``."""
     if type(g) is not Tensor:
-        return _put_np(np.asarray(g), index, size)
+        return _put_np(asarray(g), index, size)
     return record(
         "put",
         _put_np(g.data, index, size),
