@@ -37,6 +37,13 @@ __all__ = [
 ]
 
 
+def one_axis(axis: Any, ndim: int, op: str) -> int:
+    """``axis`` (a single int, possibly negative) as a non-negative axis; ValueError naming ``op`` otherwise."""
+    if not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{op}: axis must be a single int, got {axis!r}")
+    return normalize_axis(int(axis), ndim, op)[0]
+
+
 def _reshaping(op: str, x: Tensor, data: np.ndarray) -> Tensor:
     """Record an op that only reshapes: VJP reshapes g back, JVP reshapes t forward."""
     shape_in, shape_out = x.shape, data.shape
@@ -168,7 +175,7 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     data = np.repeat(x.data, repeats, axis)
     if axis is None:
         return _gather("repeat", x, data, np.repeat(np.arange(x.size), repeats), flat=True)
-    (ax,) = normalize_axis(axis, x.ndim, "repeat")
+    ax = one_axis(axis, x.ndim, "repeat")
     index = (slice(None),) * ax + (np.repeat(np.arange(x.shape[ax]), repeats),)
     return _gather("repeat", x, data, index, flat=False)
 
@@ -186,7 +193,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     x = as_tensor(x)
     if mode == "constant":
         data = np.pad(x.data, pad_width, mode="constant", constant_values=constant_values)
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+        widths = _pad_pairs(pad_width, x.ndim)
         inner = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, x.shape))
         return record(
             "pad",
@@ -202,6 +209,16 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
 
 
 pad_ = either(pad, np.pad)
+
+
+def _pad_pairs(pad_width: Any, ndim: int) -> np.ndarray:
+    """``pad_width`` in any form ``np.pad`` takes (int, pair, per-axis pairs, {axis: width}) as (ndim, 2)."""
+    if isinstance(pad_width, dict):
+        pairs = np.zeros((ndim, 2), dtype=int)
+        for ax, w in pad_width.items():
+            pairs[ax] = np.broadcast_to(np.asarray(w, dtype=int), (2,))
+        return pairs
+    return np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
 
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
@@ -234,15 +251,20 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     Returns a list of Tensors. VJP of each piece: its g placed in zeros of x's shape.
     """
     x = as_tensor(x)
-    (ax,) = normalize_axis(axis, x.ndim, "split")
+    ax = one_axis(axis, x.ndim, "split")
     try:
         pieces = np.split(x.data, indices_or_sections, axis=ax)
     except ValueError as e:
         raise ValueError(f"split: {e} (axis {axis} of shape {x.shape})") from None
-    out, start = [], 0
-    for piece in pieces:
-        index = (slice(None),) * ax + (slice(start, start + piece.shape[ax]),)
-        start += piece.shape[ax]
+    n = x.shape[ax]
+    if np.ndim(indices_or_sections) == 0:
+        bounds = [k * (n // int(indices_or_sections)) for k in range(len(pieces) + 1)]
+    else:
+        bounds = [0, *[int(i) for i in indices_or_sections], n]
+    out = []
+    # Piece k is x[bounds[k]:bounds[k+1]] along the axis, with slice semantics (as np.split).
+    for k, piece in enumerate(pieces):
+        index = (slice(None),) * ax + (slice(bounds[k], bounds[k + 1]),)
         out.append(_gather("split", x, piece, index, flat=False))
     return out
 
@@ -277,7 +299,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Tensor:
         raise ValueError(f"take_along_axis: {e} (arr shape {arr.shape}, indices shape {indices.shape})") from None
     if axis is None:
         return _gather("take_along_axis", arr, data, indices, flat=True)
-    (ax,) = normalize_axis(axis, arr.ndim, "take_along_axis")
+    ax = one_axis(axis, arr.ndim, "take_along_axis")
     index = _along_axis(arr.shape, np.where(indices < 0, indices + arr.shape[ax], indices), ax)
     return _gather("take_along_axis", arr, data, index, flat=False)
 
@@ -317,7 +339,7 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         data = np.diagonal(x.data, offset, axis1, axis2).copy()
     except (ValueError, np.exceptions.AxisError) as e:
         raise ValueError(f"diagonal: {e} (input shape {x.shape})") from None
-    a1, a2 = normalize_axis(axis1, x.ndim, "diagonal")[0], normalize_axis(axis2, x.ndim, "diagonal")[0]
+    a1, a2 = one_axis(axis1, x.ndim, "diagonal"), one_axis(axis2, x.ndim, "diagonal")
     n = data.shape[-1]
     rows = np.arange(n) + max(-offset, 0)
     cols = np.arange(n) + max(offset, 0)

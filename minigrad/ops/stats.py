@@ -16,7 +16,7 @@ import numpy as np
 from ..tensor import Tensor, as_tensor, record
 from ._dual import keepdims_shape, normalize_axis, value
 from ._either import either, full_tangent, is_tensor, select
-from .layout import flip_
+from .layout import flip_, one_axis
 from .reduce import mean, sum
 
 __all__ = ["var", "std", "prod", "cumsum"]
@@ -154,7 +154,7 @@ def cumsum(x: Any, axis: int | None = None) -> Tensor:
             return cumsum_(full_tangent(t, shape).reshape(-1), 0)
 
         return record("cumsum", data, (x,), (vjp,), (jvp,))
-    (ax,) = normalize_axis(axis, x.ndim, "cumsum")
+    ax = one_axis(axis, x.ndim, "cumsum")
     data = np.cumsum(x.data, axis=ax)
     return record(
         "cumsum",
