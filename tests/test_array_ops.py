@@ -405,14 +405,26 @@ def test_tensordot_and_outer(data):
     np.testing.assert_allclose(td(a, b).data, np.tensordot(a, b, n), rtol=1e-12, atol=1e-12)
     assert_gradients_match(td, a, b, order=2)
     check_jvp(td, a, b)
-    if a.ndim >= 2:
-        axes = ([1, 0], [0, 1]) if b.ndim >= 2 and b.shape[:2] == a.shape[1::-1] else ([0], [0])
-        if b.shape and b.shape[0] == a.shape[0] or axes[0] == [1, 0]:
-            np.testing.assert_allclose(mg.tensordot(a, b, axes).data, np.tensordot(a, b, axes), rtol=1e-12)
-            assert_gradients_match(lambda a, b: mg.tensordot(a, b, axes), a, b, order=2)
     np.testing.assert_allclose(mg.outer(a, b).data, np.outer(a, b), rtol=1e-12)
     assert_gradients_match(mg.outer, a, b, order=2)
     check_jvp(mg.outer, a, b)
+
+
+TENSORDOT_AXES = [([1, 2], [1, 0]), ([-1], [0]), (0, 2), ([], [])]
+
+
+@pytest.mark.parametrize("axes", TENSORDOT_AXES, ids=str)
+@given(data=st.data())
+def test_tensordot_named_axes(axes, data):
+    a = data.draw(arrays((2, 3, 4)))
+    b = data.draw(arrays({0: (4, 3, 2), 1: (4, 2), 2: (3, 1, 2)}.get(TENSORDOT_AXES.index(axes), (2,))))
+
+    def f(a, b):
+        return mg.tensordot(a, b, axes)
+
+    np.testing.assert_allclose(f(a, b).data, np.tensordot(a, b, axes), rtol=1e-12, atol=1e-12)
+    assert_gradients_match(f, a, b, order=2)
+    check_jvp(f, a, b)
 
 
 @given(data=st.data())
