@@ -476,9 +476,10 @@ def test_special_points(row, f, x, expected):
 @pytest.mark.parametrize("op", [mg.arcsin, mg.arccos, mg.arctanh])
 def test_inverse_trig_sends_exact_zero_where_the_gradient_is_zero(op):
     # At the pole the derivative is infinite; a zero gradient arriving there stays 0, not 0·inf = nan.
-    np.testing.assert_array_equal(_grad(op, [1.0, -1.0, 0.5], [0.0, 0.0, 0.0]), [0.0, 0.0, 0.0])
-    t = mg.Tensor(np.array([1.0, 0.5]), requires_grad=True)
-    mg.where(np.array([False, True]), op(t), 0.0).sum().backward()
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(_grad(op, [1.0, -1.0, 0.5], [0.0, 0.0, 0.0]), [0.0, 0.0, 0.0])
+        t = mg.Tensor(np.array([1.0, 0.5]), requires_grad=True)
+        mg.where(np.array([False, True]), op(t), 0.0).sum().backward()
     assert t.grad[0] == 0.0 and np.isfinite(t.grad[1])
 
 

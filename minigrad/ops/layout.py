@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor, record
 from ._dual import normalize_axis
-from ._either import either, full_tangent
+from ._either import either, full_tangent, select
 from .shape import scatter_add
 
 __all__ = [
@@ -314,8 +314,6 @@ def _triangle(op: str, np_fn: Any, x: Any, k: int) -> Tensor:
 
 
 def _keep(keep: np.ndarray, g: Any) -> Any:
-    from ._either import select
-
     return select(keep, g, 0)
 
 
