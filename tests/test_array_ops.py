@@ -522,3 +522,11 @@ def test_methods_table_names_the_ops():
     for name, fn in METHODS.items():
         assert fn is getattr(mg, name)
     assert mg.trace.__module__.startswith("minigrad.tape")  # the tape view kept its name
+
+
+def test_methods_work_bound_to_a_tensor():
+    # What the lead's attach loop (setattr(Tensor, name, fn)) gives: the tensor as the first argument.
+    x = mg.Tensor(np.array([[1.0, 2.0], [3.0, 5.0]]), requires_grad=True)
+    np.testing.assert_allclose(METHODS["var"].__get__(x)(axis=0, ddof=1).data, np.var(x.data, axis=0, ddof=1))
+    np.testing.assert_array_equal(METHODS["flatten"].__get__(x)().data, x.data.flatten())
+    np.testing.assert_array_equal(METHODS["diagonal"].__get__(x)().data, np.diagonal(x.data))

@@ -15,6 +15,7 @@ Both call ``einsum`` itself on Tensors, so gradients of any order work.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -122,6 +123,16 @@ def _gradient_spec(k: int, inputs: list[str], output: str, sizes: dict[str, int]
     return spec, [sizes[c] for c in ones], [sizes[e[0]] for e in eyes]
 
 
+@functools.lru_cache(maxsize=512)
+def _plan(
+    subscripts: str, shapes: tuple[tuple[int, ...], ...]
+) -> tuple[str, tuple[tuple[str, list[int], list[int]], ...]]:
+    """The explicit einsum and each operand's gradient einsum, per (subscripts, shapes): a training loop reuses them."""
+    inputs, output, sizes = _normalize(subscripts, list(shapes))
+    grads = tuple(_gradient_spec(k, inputs, output, sizes) for k in range(len(shapes)))
+    return ",".join(inputs) + "->" + output, grads
+
+
 def _einsum_any(spec: str, *operands: Any) -> Any:
     """einsum on Tensors (recorded) or arrays (NumPy, with a contraction path when it can help)."""
     if is_tensor(*operands):
@@ -140,16 +151,25 @@ def _tensordot_form(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray | Non
     summed inside one operand. The gradients of matrix products (``"ik,jk->ij"``) are of this form;
     ``np.einsum`` without a path would loop in C instead of calling BLAS (~50x slower at 300×300).
     """
+    plan = _tensordot_plan(spec)
+    if plan is None:
+        return None
+    axes_a, axes_b, perm = plan
+    return np.tensordot(a, b, (axes_a, axes_b)).transpose(perm)
+
+
+@functools.lru_cache(maxsize=512)
+def _tensordot_plan(spec: str) -> tuple[list[int], list[int], list[int]] | None:
+    """(a's contracted axes, b's, the permutation of tensordot's result) if ``spec`` is a plain contraction."""
     inputs, output = spec.split("->")
     la, lb = inputs.split(",")
-    if len(set(la)) < len(la) or len(set(lb)) < len(lb):
+    if len(set(la)) < len(la) or len(set(lb)) < len(lb) or len(output) != len(set(output)):
         return None
     shared = [c for c in la if c in lb]
-    if set(shared) & set(output) or set(output) != (set(la) | set(lb)) - set(shared) or len(output) != len(set(output)):
+    if set(shared) & set(output) or set(output) != (set(la) | set(lb)) - set(shared):
         return None
-    out = np.tensordot(a, b, ([la.index(c) for c in shared], [lb.index(c) for c in shared]))
     order = [c for c in la if c not in shared] + [c for c in lb if c not in shared]
-    return out.transpose([order.index(c) for c in output])
+    return [la.index(c) for c in shared], [lb.index(c) for c in shared], [order.index(c) for c in output]
 
 
 def _contract(op: str, subscripts: str, tensors: list[Tensor], data: Any = None) -> Tensor:
@@ -161,11 +181,9 @@ def _contract(op: str, subscripts: str, tensors: list[Tensor], data: Any = None)
         except ValueError as e:
             shapes = ", ".join(str(a.shape) for a in arrays)
             raise ValueError(f"{op}: {e} (subscripts {subscripts!r}, operand shapes {shapes})") from None
-    inputs, output, sizes = _normalize(subscripts, [a.shape for a in arrays])
-    spec = ",".join(inputs) + "->" + output
+    spec, grad_specs = _plan(subscripts, tuple(a.shape for a in arrays))
     vjps, jvps = [], []
-    for k in range(len(tensors)):
-        grad_spec, ones, eyes = _gradient_spec(k, inputs, output, sizes)
+    for k, (grad_spec, ones, eyes) in enumerate(grad_specs):
 
         def vjp(g, out, *xs, k=k, grad_spec=grad_spec, ones=ones, eyes=eyes):
             dtype = g.dtype
