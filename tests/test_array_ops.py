@@ -509,7 +509,14 @@ def test_prod_second_order_with_one_zero():
         (lambda: mg.tril(np.ones(3)), "tril: needs at least 2 dimensions"),
         (lambda: mg.take_along_axis(np.ones(3), np.array([0.5]), 0), "take_along_axis: indices must be integers"),
         (lambda: mg.var(np.ones((2, 3)), axis=2), "var: axis 2 is out of range"),
-        (lambda: mg.cumsum(np.ones((2, 3)), axis=(0, 1)), "cumsum"),
+        (lambda: mg.cumsum(np.ones((2, 3)), axis=(0, 1)), "cumsum: axis must be a single int"),
+        (lambda: mg.roll(np.ones(3), 1, axis=2), "roll: axis 2 is out of bounds"),
+        (lambda: mg.tile(np.ones(3), -1), "tile: negative dimensions"),
+        (lambda: mg.repeat(np.ones(3), [1, 2]), "repeat:"),
+        (lambda: mg.pad(np.ones(3), -1, "edge"), "pad:"),
+        (lambda: mg.diagonal(np.ones((2, 2)), 0, 0, 0), "diagonal:"),
+        (lambda: mg.moveaxis(np.ones((2, 2)), 0, 5), "moveaxis:"),
+        (lambda: mg.expand_dims(np.ones((2, 2)), 5), "expand_dims:"),
     ],
 )
 def test_errors_name_the_op(call, message):

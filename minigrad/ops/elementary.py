@@ -9,6 +9,11 @@ Conventions (PyTorch 2.13, see shared/CONVENTIONS.md): sign, floor, ceil and
 round have gradient 0 everywhere (also at their jumps); arcsin/arccos/arctanh
 give ±inf at ±1, and exactly 0 wherever the incoming gradient (or tangent) is
 exactly 0, so a branch that does not reach the output never turns into nan.
+
+Shapes and dtypes: each op takes a Tensor, a NumPy array or a number, and its
+result has the shape and dtype NumPy gives (float32 stays float32, float64 is
+the default). Bad arguments raise ValueError (TypeError for a wrong type) that
+names the op and the shapes involved.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ VJP is its transpose: a reshape back, the inverse permutation or roll, a sum
 over the copies (tile), or a scatter-add into zeros (repeat, pad,
 take_along_axis, diagonal, split). The transposes are themselves recorded
 ops, so gradients of gradients work.
+
+Shapes and dtypes: each op takes a Tensor, a NumPy array or a number, and its
+result has the shape and dtype NumPy gives (float32 stays float32, float64 is
+the default). Bad arguments raise ValueError (TypeError for a wrong type) that
+names the op and the shapes involved.
 """
 
 from __future__ import annotations
@@ -42,6 +47,14 @@ def one_axis(axis: Any, ndim: int, op: str) -> int:
     if not isinstance(axis, (int, np.integer)):
         raise ValueError(f"{op}: axis must be a single int, got {axis!r}")
     return normalize_axis(int(axis), ndim, op)[0]
+
+
+def _numpy(op: str, fn: Any, x: Tensor, *args: Any, **kwargs: Any) -> np.ndarray:
+    """``fn(x.data, ...)`` with NumPy's ValueError/TypeError re-raised naming ``op`` and x's shape."""
+    try:
+        return fn(x.data, *args, **kwargs)
+    except (ValueError, TypeError, IndexError) as e:
+        raise type(e)(f"{op}: {e} (input shape {x.shape})") from None
 
 
 def _reshaping(op: str, x: Tensor, data: np.ndarray) -> Tensor:
@@ -110,7 +123,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
     VJP: roll back by ``-shift``.  JVP: roll the tangent.
     """
     x = as_tensor(x)
-    data = np.roll(x.data, shift, axis)
+    data = _numpy("roll", np.roll, x, shift, axis)
     back = tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
     return record(
         "roll",
@@ -131,7 +144,7 @@ def tile(x: Any, reps: Any) -> Tensor:
     """
     x = as_tensor(x)
     reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
-    data = np.tile(x.data, reps)
+    data = _numpy("tile", np.tile, x, reps)
     d = data.ndim
     shape = (1,) * (d - x.ndim) + x.shape
     reps = (1,) * (d - len(reps)) + reps
@@ -172,7 +185,7 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     With ``axis=None`` the result is 1-D (x flattened first).  VJP: the copies' gradients summed.
     """
     x = as_tensor(x)
-    data = np.repeat(x.data, repeats, axis)
+    data = _numpy("repeat", np.repeat, x, repeats, axis)
     if axis is None:
         return _gather("repeat", x, data, np.repeat(np.arange(x.size), repeats), flat=True)
     ax = one_axis(axis, x.ndim, "repeat")
@@ -192,7 +205,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     """
     x = as_tensor(x)
     if mode == "constant":
-        data = np.pad(x.data, pad_width, mode="constant", constant_values=constant_values)
+        data = _numpy("pad", np.pad, x, pad_width, mode="constant", constant_values=constant_values)
         widths = _pad_pairs(pad_width, x.ndim)
         inner = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, x.shape))
         return record(
@@ -204,7 +217,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         )
     if mode not in _PICKING_MODES:
         raise ValueError(f"pad: mode {mode!r} is not supported; choose 'constant' or one of {_PICKING_MODES}")
-    source = np.pad(np.arange(x.size).reshape(x.shape), pad_width, mode=mode)
+    source = _numpy("pad", np.pad, Tensor(np.arange(x.size).reshape(x.shape)), pad_width, mode=mode)
     return _gather("pad", x, x.data.reshape(-1)[source], source, flat=True)
 
 

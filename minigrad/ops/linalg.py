@@ -11,6 +11,11 @@ rules serves them all:
 * JVP for operand k: the same einsum with operand k replaced by its tangent.
 
 Both call ``einsum`` itself on Tensors, so gradients of any order work.
+
+Shapes and dtypes: each op takes a Tensor, a NumPy array or a number, and its
+result has the shape and dtype NumPy gives (float32 stays float32, float64 is
+the default). Bad arguments raise ValueError (TypeError for a wrong type) that
+names the op and the shapes involved.
 """
 
 from __future__ import annotations

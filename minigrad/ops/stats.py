@@ -4,6 +4,11 @@
 as size 1 (``cumsum`` keeps every axis; with ``axis=None`` it flattens, as
 NumPy does). Each VJP restores the reduced axes of ``g`` and spreads it back;
 each JVP is the same derivative contracted with the tangent.
+
+Shapes and dtypes: each op takes a Tensor, a NumPy array or a number, and its
+result has the shape and dtype NumPy gives (float32 stays float32, float64 is
+the default). Bad arguments raise ValueError (TypeError for a wrong type) that
+names the op and the shapes involved.
 """
 
 from __future__ import annotations
