@@ -537,3 +537,23 @@ def test_methods_work_bound_to_a_tensor():
     np.testing.assert_allclose(METHODS["var"].__get__(x)(axis=0, ddof=1).data, np.var(x.data, axis=0, ddof=1))
     np.testing.assert_array_equal(METHODS["flatten"].__get__(x)().data, x.data.flatten())
     np.testing.assert_array_equal(METHODS["diagonal"].__get__(x)().data, np.diagonal(x.data))
+
+
+THIRD_ORDER = {
+    "arcsin": mg.arcsin,
+    "tan": mg.tan,
+    "erf": mg.erf,
+    "std": lambda t: mg.std(t, 1, ddof=1),
+    "var": lambda t: mg.var(t, 0),
+    "einsum": lambda t: mg.einsum("ij,kj->ik", t, mg.sin(t)),
+    "diagonal": lambda t: mg.diagonal(t * t, 1),
+    "pad": lambda t: mg.pad(t * t, 1, "symmetric"),
+    "cumsum": lambda t: mg.cumsum(t * t, 0),
+    "take_along_axis": lambda t: mg.take_along_axis(t * t, np.array([[0, 0, 3]]), 1),
+}
+
+
+@pytest.mark.parametrize("name", THIRD_ORDER)
+def test_third_order(name):
+    x = np.random.default_rng(1).uniform(-0.8, 0.8, (3, 4))
+    assert_gradients_match(THIRD_ORDER[name], x, order=3)
