@@ -557,3 +557,17 @@ THIRD_ORDER = {
 def test_third_order(name):
     x = np.random.default_rng(1).uniform(-0.8, 0.8, (3, 4))
     assert_gradients_match(THIRD_ORDER[name], x, order=3)
+
+
+def test_statistics_take_numpys_dtype_and_refuse_out():
+    x = np.array([1.0, 2.0, 4.0], dtype=np.float32)
+    t = mg.Tensor(x, requires_grad=True)
+    y = mg.var(t, 0, np.float64, None, 1)  # NumPy's positional order: axis, dtype, out, ddof
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, np.var(x, 0, np.float64, None, 1), rtol=1e-12)
+    y.backward()
+    assert t.grad.dtype == np.float32
+    with pytest.raises(TypeError, match="prod: out= is not supported"):
+        mg.prod(x, out=np.empty(()))
+    with pytest.raises(TypeError, match="cumsum: dtype must be floating"):
+        mg.cumsum(x, dtype=np.int64)

@@ -296,7 +296,7 @@ def _along_axis(arr_shape: tuple[int, ...], indices: np.ndarray, axis: int) -> t
     return tuple(index)
 
 
-def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Tensor:
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
     """Elements of ``arr`` at integer ``indices`` along ``axis`` (``arr`` flattened if None), as ``np.take_along_axis``.
 
     ``indices`` (an integer array of arr's ndim, broadcasting on the other axes) is a constant.

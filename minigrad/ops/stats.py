@@ -23,11 +23,24 @@ from ._dual import keepdims_shape, normalize_axis, value
 from ._either import either, full_tangent, is_tensor, select
 from .layout import flip_, one_axis
 from .reduce import mean, sum
+from .shape import astype
 
 __all__ = ["var", "std", "prod", "cumsum"]
 
 mean_ = either(mean, np.mean)
 sum_ = either(sum, np.sum)
+
+
+def _input(x: Any, dtype: Any, out: Any, op: str) -> Tensor:
+    """x as a Tensor, converted to ``dtype`` (recorded, so the gradient flows back) if one is given."""
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported (minigrad ops return new Tensors)")
+    x = as_tensor(x)
+    if dtype is not None and np.dtype(dtype) != x.dtype:
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"{op}: dtype must be floating, got {np.dtype(dtype)}")
+        x = astype(x, dtype)
+    return x
 
 
 def _reduced(x: Tensor, axis: Any, op: str) -> tuple[tuple[int, ...] | None, tuple[int, ...], int]:
@@ -37,13 +50,13 @@ def _reduced(x: Tensor, axis: Any, op: str) -> tuple[tuple[int, ...] | None, tup
     return axes, keepdims_shape(x.shape, axes), n
 
 
-def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def var(x: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Σ (x - mean)² / (n - ddof) over ``axis``, as ``np.var``.
 
     d/dx = 2 (x - mean) / (n - ddof). With n - ddof ≤ 0 the value is inf or nan
-    (NumPy) and so is the gradient.
+    (NumPy) and so is the gradient. ``dtype`` (floating) converts x first; ``out`` is not supported.
     """
-    x = as_tensor(x)
+    x = _input(x, dtype, out, "var")
     axes, kept, n = _reduced(x, axis, "var")
     scale = 2.0 / (n - ddof) if n - ddof > 0 else float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -61,13 +74,13 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tens
     return record("var", data, (x,), (vjp,), (jvp,))
 
 
-def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def std(x: Any, axis: Any = None, dtype: Any = None, out: None = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """√var(x, axis, ddof), as ``np.std``.
 
     d/dx = (x - mean) / ((n - ddof) · std). Where std is 0 (all values equal)
-    the gradient is 0, not 0/0 = nan (PyTorch's convention).
+    the gradient is 0, not 0/0 = nan (PyTorch's convention). ``dtype``/``out`` as in ``var``.
     """
-    x = as_tensor(x)
+    x = _input(x, dtype, out, "std")
     axes, kept, n = _reduced(x, axis, "std")
     dof = n - ddof if n - ddof > 0 else float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -91,14 +104,14 @@ def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tens
     )
 
 
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def prod(x: Any, axis: Any = None, dtype: Any = None, out: None = None, keepdims: bool = False) -> Tensor:
     """Π x over ``axis``, as ``np.prod``.
 
     d/dxᵢ = the product of the other elements, computed without dividing by xᵢ,
     so it is right with zeros in the input: one zero gets the product of the
-    rest and the others 0; two zeros give 0 everywhere (as PyTorch).
+    rest and the others 0; two zeros give 0 everywhere (as PyTorch). ``dtype``/``out`` as in ``var``.
     """
-    x = as_tensor(x)
+    x = _input(x, dtype, out, "prod")
     axes, kept, _ = _reduced(x, axis, "prod")
     data = np.prod(x.data, axis=axes, keepdims=keepdims)
     every = tuple(range(x.ndim)) if axes is None else axes
@@ -142,12 +155,13 @@ def _others_last(x: Any) -> Any:
     return left * right
 
 
-def cumsum(x: Any, axis: int | None = None) -> Tensor:
+def cumsum(x: Any, axis: int | None = None, dtype: Any = None, out: None = None) -> Tensor:
     """Running sums along ``axis`` (of the flattened x if None, giving 1-D), as ``np.cumsum``.
 
     VJP: running sums of g from the end (flip, cumsum, flip).  JVP: cumsum of the tangent.
+    ``dtype``/``out`` as in ``var``.
     """
-    x = as_tensor(x)
+    x = _input(x, dtype, out, "cumsum")
     shape = x.shape
     if axis is None:
         data = np.cumsum(x.data)
