@@ -148,3 +148,53 @@ from .tracing import TracingError
 from .train import History, fit
 
 __all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]
+
+# NumPy-named array ops (issue 12). ``mg.trace`` stays the tape view (no matrix trace under that name).
+from .ops import ARRAY_OPS as _ARRAY_OPS  # noqa: E402
+from .ops import (  # noqa: E402
+    arccos,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    ceil,
+    cos,
+    cosh,
+    cumsum,
+    diagonal,
+    dot,
+    einsum,
+    erf,
+    exp2,
+    expand_dims,
+    flatten,
+    flip,
+    floor,
+    log2,
+    log10,
+    moveaxis,
+    outer,
+    pad,
+    prod,
+    ravel,
+    reciprocal,
+    repeat,
+    roll,
+    round,
+    sign,
+    sin,
+    sinh,
+    split,
+    square,
+    squeeze,
+    std,
+    take_along_axis,
+    tan,
+    tensordot,
+    tile,
+    tril,
+    triu,
+    var,
+)
+
+__all__ += _ARRAY_OPS
