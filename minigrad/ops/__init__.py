@@ -141,3 +141,16 @@ ARRAY_OPS = [
     "einsum",
 ]
 __all__ += ARRAY_OPS
+
+
+def _attach_methods() -> None:
+    """The NumPy-named array ops as Tensor methods too (``x.var(ddof=1)`` is ``mg.var(x, ddof=1)``)."""
+    from ..tensor import Tensor
+    from .methods import METHODS
+
+    for name, fn in METHODS.items():
+        if name not in Tensor.__dict__:
+            setattr(Tensor, name, fn)
+
+
+_attach_methods()
