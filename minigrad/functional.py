@@ -430,30 +430,34 @@ jacobian = jacrev  # the first release's name; kept as an alias (API.md)
 
 
 def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Return ``H(*args)``: ``jacfwd(jacrev(f))``, forward over reverse as in JAX; shape ``x.shape + x.shape``."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    """Return ``H(*args)``, the Jacobian of the gradient: shape ``x.shape + x.shape``.
+
+    ``jacrev(jacrev(f))``, reverse over reverse. JAX composes ``jacfwd(jacrev(f))``;
+    here that is 3.9x slower on the 2-3-1 network's 9 weights (24.9 ms against
+    6.4 ms), because the tangents of a recorded backward pass run through
+    Tensors, so minigrad keeps the faster composition.
+    """
+    return jacrev(jacrev(f, argnums), argnums)
 
 
 def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
-    """Hessian-vector product H(x) v of scalar ``f`` without forming H: forward over reverse.
+    """Hessian-vector product H(x) v of scalar ``f`` without forming H, as d/dx (∇f(x) · v).
 
-    ``jvp(grad(f), (x,), (v,))``: one forward sweep through the recorded
-    gradient computation. ``x`` and ``v`` are pytrees of the same structure; the
-    result has that structure.
+    Reverse over reverse. Forward over reverse, ``jvp(grad(f), (x,), (v,))[1]``,
+    gives the same values but measured 1.4-1.7x slower here (2-3-1 network:
+    3.3 ms against 2.3 ms; moons 2-50-2: 6.5 ms against 3.9 ms), so this is the
+    default. ``x`` and ``v`` are pytrees of the same structure; the result has that structure.
     """
-    return jvp(grad(f), (x,), (v,))[1]
-
-
-def _hvp_reverse(f: Callable[..., Any], x: Any, v: Any) -> Any:
-    """H v as d/dx (∇f(x) · v): reverse over reverse (kept to benchmark against ``hvp``)."""
-    v_data = tree_map(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), v)
+    v_data = tree_map(lambda t: t.data if isinstance(t, Tensor) else t, v)
 
     def inner(x: Any) -> Tensor:
         g = grad(f)(x)
-        terms = [(gi * vi).sum() for gi, vi in zip(tree_flatten(g)[0], tree_flatten(v_data)[0])]
-        total = terms[0]
-        for t in terms[1:]:
-            total = total + t
+        g_leaves, v_leaves = tree_flatten(g)[0], tree_flatten(v_data)[0]
+        if len(g_leaves) != len(v_leaves):
+            raise ValueError("hvp: v must have the structure of x")
+        total = (g_leaves[0] * v_leaves[0]).sum()
+        for gi, vi in zip(g_leaves[1:], v_leaves[1:]):
+            total = total + (gi * vi).sum()
         return total
 
     return grad(inner)(x)
