@@ -6,6 +6,8 @@ loss = mg.tanh(X @ W).sum()
 loss.backward()          # W.grad now holds d loss / d W
 """
 
+from typing import Any
+
 from .custom import CustomOp, SecondOrderError, custom_vjp
 from .engine import GraphFreedError
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
@@ -108,9 +110,28 @@ __all__ = [
     "to_dot",
 ]
 
-# Models, losses, optimizers, data and files, built on the Tensor API above.
-from . import datasets, losses, nn, optim
+# Models, losses, data and files, built on the Tensor API above.
+from . import datasets, losses, nn
 from .io import LoadError, load, save
-from .train import History, fit
 
 __all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]
+
+# Loaded on first use, so that ``import minigrad`` does not import scipy.optimize
+# (the BFGS bridge); matplotlib and hypothesis are likewise imported only where used.
+_LAZY = {"optim": ("minigrad.optim", None), "fit": ("minigrad.train", "fit"), "History": ("minigrad.train", "History")}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
