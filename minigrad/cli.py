@@ -290,13 +290,13 @@ def _scores(args: argparse.Namespace) -> int:
             print(f"  final              J = {run.train_cost[-1]:.6g}   test J = {run.test_cost[-1]:.6g}")
         print(
             "  predictions (train):",
-            np.array2string(run.predictions.ravel(), precision=1),
+            np.array2string(np.ravel(run.predictions), precision=1),
             "actual",
             np.array2string(data.y_train.ravel() * 100, precision=0),
         )
         print(
             "  predictions (test): ",
-            np.array2string(run.test_predictions.ravel(), precision=1),
+            np.array2string(np.ravel(run.test_predictions), precision=1),
             "actual",
             np.array2string(data.y_test.ravel() * 100, precision=0),
         )

@@ -130,7 +130,8 @@ def _xor_section(out: Path, quick: bool, say: Callable[[str], None], figures: li
     last = runs[0].iterations[-1]
     say(f"alpha   error at iteration {last} (of {iterations})   update-direction changes (synapse_0 total)")
     for r in runs:
-        say(f"{r.alpha:<7g} {r.errors[-1]:<33.6g} {int(r.synapse_0_direction_changes.sum())}")
+        flips = r.synapse_0_direction_changes
+        say(f"{r.alpha:<7g} {r.errors[-1]:<33.6g} {int(np.sum(flips)) if flips is not None else '-'}")
     say("(the full 60,000-iteration table, to 12 digits: minigrad alpha-sweep)")
     figures.append(plots.alpha_curves(runs, out / "xor_alpha_sweep.png"))
     w = np.linspace(-10, 10, 81 if quick else 161)
@@ -156,7 +157,7 @@ def _scores_section(out: Path, quick: bool, say: Callable[[str], None], figures:
             break
         say(
             f"lambda {lam:<6g}: {r.iterations} BFGS iterations, J {r.train_cost[-1]:.6f}, "
-            f"test J {r.test_cost[-1]:.6f}, predictions {np.round(r.predictions.ravel(), 1)}"
+            f"test J {r.test_cost[-1]:.6f}, predictions {np.round(np.ravel(r.predictions), 1)}"
         )
     done = {lam: r for lam, r in fits.items() if r.iterations}
     if 1e-4 in done:
@@ -187,7 +188,7 @@ def _trace_section(out: Path, quick: bool, say: Callable[[str], None], figures: 
     b1 = Tensor(np.zeros(3), requires_grad=True, name="b1")
     W2 = Tensor(rng.randn(3, 2) / np.sqrt(3), requires_grad=True, name="W2")
     b2 = Tensor(np.zeros(2), requires_grad=True, name="b2")
-    z1 = (X @ W1 + b1).named("z1")
+    z1 = (Tensor(X) @ W1 + b1).named("z1")
     a1 = tanh(z1).named("a1")
     z2 = (a1 @ W2 + b2).named("z2")
     loss = (-log_softmax(z2)[np.arange(len(y)), y].sum()).named("loss")

@@ -105,7 +105,7 @@ def loss_curves(
     xlabel: str = "step",
     ylabel: str = "loss",
     logy: bool = True,
-    steps: Mapping[str, Sequence[int]] | None = None,
+    steps: Mapping[str, Any] | None = None,
 ) -> Path:
     """Loss against step for each labelled run."""
     plt = _pyplot()

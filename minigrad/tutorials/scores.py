@@ -41,7 +41,7 @@ def gradient_ratio(net: nn.MLP, X: np.ndarray, y: np.ndarray, lam: float) -> flo
     params = net.parameters()
     net.zero_grad()
     cost(net, X, y, lam).backward()
-    g = np.concatenate([p.grad.ravel() for p in params])
+    g = np.concatenate([np.zeros(p.shape) if p.grad is None else p.grad.ravel() for p in params])
     net.zero_grad()
     saved = [p.data for p in params]
 
@@ -69,8 +69,8 @@ class ScoresRun:
     test_cost: list[float] = field(default_factory=list)
     iterations: int = 0
     message: str = ""
-    predictions: np.ndarray | None = None
-    test_predictions: np.ndarray | None = None
+    predictions: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    test_predictions: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
     net: Any = None
     interrupted: bool = False
 
