@@ -107,13 +107,18 @@ def _moons_section(out: Path, quick: bool, say: Callable[[str], None], figures: 
     )
     curves = {}
     compare = 300 if quick else 3000
+    bfgs_iterations = 0
     for name in ("gd", "momentum", "adam", "bfgs"):
         r = moons.train_moons(3, optimizer=name, steps=compare)
         if r.interrupted:
             raise _Stop
         curves[f"{name} ({r.accuracy:.1%})"] = r.history.loss
+        bfgs_iterations = r.iterations
     say(f"optimizers, loss after {compare} steps: " + ", ".join(f"{k}: {v[-1]:.4f}" for k, v in curves.items()))
-    title = f"2-3-2 moons network: loss per step by optimizer ({compare} steps; BFGS: {compare} iterations at most)"
+    bfgs = (
+        f"BFGS stopped after {bfgs_iterations} iterations" if bfgs_iterations < compare else "BFGS as many iterations"
+    )
+    title = f"2-3-2 moons network: loss per step by optimizer\n({compare} steps each; {bfgs})"
     figures.append(plots.loss_curves(curves, out / "moons_optimizers.png", title))
 
 

@@ -142,6 +142,27 @@ def alpha_curves(runs: Sequence[Any], path: str | Path) -> Path:
             zorder=3 + len(runs) - k,
             label=f"alpha = {run.alpha:g}",
         )
+    # Curves that end within 3% of one another are drawn on top of each other: say which.
+    finals = sorted((run.errors[-1], run.alpha) for run in runs if run.errors and run.errors[-1] > 0)
+    groups: list[list[tuple[float, float]]] = []
+    for item in finals:
+        if groups and np.log(item[0] / groups[-1][0][0]) < 0.03:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for group in (g for g in groups if len(g) > 1):
+        alphas = ", ".join(f"{a:g}" for _, a in sorted(group, key=lambda t: t[1]))
+        ax.annotate(
+            f"alpha {alphas} overlap here (error {group[0][0]:.3g} to {group[-1][0]:.3g})",
+            xy=(0.98, group[0][0]),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, -14),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            bbox={"fc": "white", "ec": "0.7", "alpha": 0.9, "boxstyle": "round,pad=0.2"},
+            zorder=20,
+        )
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("mean |layer_2 − y|")
