@@ -134,16 +134,18 @@ def available_memory() -> int | None:
         return None
 
 
-def check_network_size(sizes: Sequence[int], rows: int, grid_rows: int = 0, itemsize: int = 8) -> None:
+def check_network_size(sizes: Sequence[int], rows: int, plot: bool = False, itemsize: int = 8) -> None:
     """Refuse a network whose arrays cannot fit in memory; warn (stderr) above about 1 GiB.
 
     Estimate: 6 copies of every parameter (value, gradient, optimizer state, the
     last finite step's copy) and 8 arrays of activations per hidden unit and data
-    row (forward values and their gradients), plus the figure's prediction grid.
+    row (forward values and their gradients), plus, for a figure, the prediction
+    grid's chunks (at most 2**24 numbers per layer).
     """
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     units = sum(sizes[1:])
-    need = itemsize * (6 * params + 8 * units * rows + units * grid_rows)
+    grid = min(units * 4096, 2**24 * (len(sizes) - 1)) if plot else 0
+    need = itemsize * (6 * params + 8 * units * rows + grid)
     have = available_memory()
     shape = "-".join(str(n) for n in sizes)
     if have is not None and need > have:
@@ -228,7 +230,7 @@ def _moons(args: argparse.Namespace) -> int:
             f"--lr applies to gradient-descent optimizers, not {args.optimizer} (it chooses its own steps)"
         )
     sizes = [2, *([hidden] if isinstance(hidden, int) else hidden), args.classes]
-    check_network_size(sizes, rows=n, grid_rows=4096 if plot is not None else 0)
+    check_network_size(sizes, rows=n, plot=plot is not None)
     run = train_moons(
         hidden,
         classes=args.classes,
@@ -345,6 +347,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the minigrad command: one subcommand per tutorial, plus demo and gradcheck."""
     from . import __version__
 
     parser = _Parser(prog="minigrad", description=__doc__.splitlines()[0])

@@ -55,10 +55,15 @@ class MoonsRun:
     interrupted: bool = False
 
     def predict(self, points: np.ndarray) -> np.ndarray:
-        """The most probable class for each row of ``points`` (evaluated in chunks, so a huge grid fits in memory)."""
+        """The most probable class for each row of ``points``.
+
+        Evaluated in chunks of rows whose activations stay under 2**24 numbers (128 MiB in
+        float64), so a figure's 90,000-point grid fits in memory even for a very wide network.
+        """
+        rows = max(1, min(4096, 2**24 // max(self.sizes)))
         with no_grad():
             return np.concatenate(
-                [np.argmax(self.model(Tensor(points[i : i + 4096])).data, axis=1) for i in range(0, len(points), 4096)]
+                [np.argmax(self.model(Tensor(points[i : i + rows])).data, axis=1) for i in range(0, len(points), rows)]
             )
 
 
