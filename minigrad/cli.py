@@ -461,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"minigrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return _interrupted("stopped before anything was completed")
+        return _interrupted("the command stopped before it finished")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,7 @@
 """The minigrad command: the demo's report and figures, each subcommand, bad arguments, Ctrl-C."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,6 +50,11 @@ def test_demo_quick_prints_the_report_and_writes_every_figure(tmp_path, capsys):
     ):
         assert line in report.lower() or line in report, line
     assert "DISAGREE" not in report
+    # Labels say what the numbers are: the XOR errors are those recorded at iteration 500 of the 600 run,
+    # accuracies are rounded as in the grid figure (one decimal), the optimizer comparison names its steps.
+    assert "error at iteration 500 (of 600)" in report
+    assert re.search(r"hidden-size sweep \(500 steps each\): H=1 \d+\.\d%, H=2 \d+\.\d%", report)
+    assert "optimizers, loss after 300 steps:" in report
     for name in FIGURES:
         assert_png(tmp_path / "out" / name)
 
