@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -28,14 +29,29 @@ def test_the_readme_has_snippets_and_one_printed_output():
     assert sum(output is not None for _, output in SNIPPETS) >= 1
 
 
-@pytest.mark.parametrize("code, output", SNIPPETS, ids=[first_code_line(c)[:40] for c, _ in SNIPPETS])
-def test_snippet_runs_alone_in_a_fresh_interpreter(code, output, tmp_path):
+def run_snippet(code, folder):
+    """``python -c code`` in ``folder`` with the repository importable; the finished process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """Every snippet started at once, two at a time (each in its own empty folder); results by index."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = [pool.submit(run_snippet, code, tmp_path_factory.mktemp("snippet")) for code, _ in SNIPPETS]
+    yield futures
+    pool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("index", range(len(SNIPPETS)), ids=[first_code_line(c)[:40] for c, _ in SNIPPETS])
+def test_snippet_runs_alone_in_a_fresh_interpreter(index, finished):
+    code, output = SNIPPETS[index]
     if "mg.draw(" in code:
         pytest.importorskip("matplotlib")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
+    proc = finished[index].result()
     assert proc.returncode == 0, f"snippet failed:\n{code}\n{proc.stderr}"
     if output is not None:
         assert proc.stdout == output
