@@ -146,7 +146,7 @@ def test_ctrl_c_keeps_what_was_computed_and_exits_130(monkeypatch, capsys):
 
 
 def test_console_script_help_runs_without_a_traceback():
-    for args in (["--help"], ["demo", "--help"], ["moons", "--help"]):
+    for args in (["--help"], *([c, "--help"] for c in ("demo", "moons", "alpha-sweep", "scores", "gradcheck"))):
         done = subprocess.run([sys.executable, "-m", "minigrad", *args], capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 0 and "usage: minigrad" in done.stdout
         assert "``" not in done.stdout and ":func:" not in done.stdout  # plain text, not reStructuredText
