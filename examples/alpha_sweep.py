@@ -51,15 +51,36 @@ def train(alpha: float, hidden_dim: int, iterations: int, every: int) -> list[fl
     synapse_1 = mg.Tensor(2 * np.random.random((hidden_dim, 1)) - 1, requires_grad=True)
     synapses = (synapse_0, synapse_1)
     direction_count = [np.zeros(s.shape, dtype=int) for s in synapses]
+    errors: list[float] = []
+    try:
+        _loop(alpha, synapses, iterations, every, errors, direction_count)
+    except KeyboardInterrupt:
+        print(
+            f"(interrupted by Ctrl-C after {len(errors)} of {iterations} iterations; the weights are where it stopped)"
+        )
+        INTERRUPTED.append(alpha)
+    with np.printoptions(precision=8, suppress=True):
+        for k, s in enumerate(synapses):
+            print(f"Synapse {k}\n{s.data}\nSynapse {k} Update Direction Changes\n{direction_count[k]}")
+    return errors
+
+
+INTERRUPTED: list[float] = []  # the alpha whose run Ctrl-C cut short
+
+
+def _loop(
+    alpha: float, synapses: tuple, iterations: int, every: int, errors: list[float], direction_count: list
+) -> None:
+    """The tutorial's training loop; appends the error of every iteration to ``errors``."""
+    synapse_0, synapse_1 = synapses
     prev_update = None
-    errors = []
     for j in range(iterations):
         layer_1 = mg.sigmoid(X @ synapse_0)
         layer_2 = mg.sigmoid(layer_1 @ synapse_1)
         layer_2_error = layer_2 - y
         errors.append(float(np.mean(np.abs(layer_2_error.data))))
         if j % every == 0:
-            print(f"Error after {j} iterations:{errors[-1]:.12g}")
+            print(f"Error after {j} iterations:{errors[-1]:.12g}", flush=True)
         J = 0.5 * (layer_2_error**2).sum()
         J.backward()  # synapse.grad = dJ/dsynapse: the tutorial's layer_i.T.dot(layer_{i+1}_delta)
         update = [-s.grad for s in synapses]  # the direction each weight moves
@@ -70,10 +91,6 @@ def train(alpha: float, hidden_dim: int, iterations: int, every: int) -> list[fl
         for s in synapses:
             s.data -= alpha * s.grad
             s.grad = None
-    with np.printoptions(precision=8, suppress=True):
-        for k, s in enumerate(synapses):
-            print(f"Synapse {k}\n{s.data}\nSynapse {k} Update Direction Changes\n{direction_count[k]}")
-    return errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--iterations and --hidden must be positive")
     every = 10000 if iterations >= 60000 else max(1, iterations // 6)
 
-    curves = {alpha: train(alpha, args.hidden, iterations, every) for alpha in args.alphas}
+    curves = {}
+    for alpha in args.alphas:
+        curves[alpha] = train(alpha, args.hidden, iterations, every)
+        if INTERRUPTED:
+            break
+    curves = {alpha: errors for alpha, errors in curves.items() if errors}
 
     fig = Figure(figsize=(7.5, 4.4))  # no pyplot: nothing needs a display
     ax = fig.subplots()
@@ -106,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out / "alpha_sweep.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     print(f"\nwrote {path}")
+    if INTERRUPTED:
+        print(f"interrupted by Ctrl-C: {len(curves) - 1} of {len(args.alphas)} alphas completed")
+        return 130
     return 0
 
 

@@ -97,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     if steps < 1:
         parser.error("--steps must be positive")
 
+    try:
+        return run(args, steps)
+    except KeyboardInterrupt:
+        print("\ninterrupted by Ctrl-C: the sections printed above completed; no figure written (it needs them all)")
+        return 130
+
+
+def run(args: argparse.Namespace, steps: int) -> int:
+    """Every section, printed as it completes, then the figure."""
     np.random.seed(0)
     X, y = make_moons(200, noise=0.20)
     rng = np.random.RandomState(1)

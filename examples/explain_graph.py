@@ -6,12 +6,16 @@ forward trace shows what was recorded and each op's backward rule; the
 backward trace shows the gradient arriving at every node: at z2 it is the
 tutorial's δ3 = ŷ − y, at z1 its δ2 = (1 − a1²) ∘ δ3 W2ᵀ. Then the graph is drawn.
 
-    python examples/explain_graph.py [out.png]     (default ./minigrad-out/graph.png)
+    python examples/explain_graph.py [--quick] [--out DIR]     (the figure: DIR/graph.png, default ./minigrad-out)
+    python examples/explain_graph.py FILE.png                    (the figure at FILE.png)
+
+``--quick`` is accepted like the other examples' (this one always takes about a second).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -67,8 +71,23 @@ def tutorial_deltas(net: dict, y: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out = argv[0] if argv else "minigrad-out/graph.png"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", type=Path, help="where to draw the graph (a .png; overrides --out)")
+    parser.add_argument("--quick", action="store_true", help="accepted like the other examples; this one is quick")
+    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for graph.png")
+    args = parser.parse_args(argv)
+    out = args.file if args.file is not None else args.out / "graph.png"
+    if out.suffix.lower() not in (".png", ".pdf", ".svg"):
+        parser.error(f"cannot draw the graph to {str(out)!r}: give a .png, .pdf or .svg file (or --out DIR)")
+    try:
+        return explain(out)
+    except KeyboardInterrupt:
+        print("\ninterrupted by Ctrl-C: the sections printed above completed; no figure written")
+        return 130
+
+
+def explain(out: Path) -> int:
+    """Trace, compare with the tutorial's deltas, draw."""
     X, y = moons(8)
     net = network(X, y)
     np.set_printoptions(precision=4, suppress=True)

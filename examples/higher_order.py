@@ -89,6 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     if gd_steps < 1:
         parser.error("--gd-steps must be positive")
 
+    try:
+        return run(args, gd_steps)
+    except KeyboardInterrupt:
+        print("\ninterrupted by Ctrl-C: the sections printed above completed; no figure written (it needs them all)")
+        return 130
+
+
+def run(args: argparse.Namespace, gd_steps: int) -> int:
+    """Every section, printed as it completes, then the figure."""
     # -- Part 1: hvp and the Hessian of the 2-3-1 network's cost ------------------------------------
     rng = np.random.RandomState(0)
     theta = np.concatenate([rng.randn(6), rng.randn(3)])  # W1 (2×3) then W2 (3×1), as the tutorial draws them

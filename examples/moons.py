@@ -64,20 +64,29 @@ def total_loss(p: dict[str, mg.Tensor], X: np.ndarray, y: np.ndarray) -> mg.Tens
 
 
 def build_model(X: np.ndarray, y: np.ndarray, nn_hdim: int, num_passes: int) -> tuple[dict, list[float]]:
-    """Batch gradient descent on the whole data set; returns the parameters and L/N at every step."""
+    """Batch gradient descent on the whole data set; returns the parameters and L/N at every step.
+
+    Ctrl-C stops the loop between two updates: the curve then has fewer than ``num_passes`` entries.
+    """
     num_examples = len(X)
     p = init_params(nn_hdim)
-    curve = []
-    for i in range(num_passes):
-        L = total_loss(p, X, y)  # forward
-        L.backward()  # backpropagation: p[name].grad = dL/d p[name]
-        for param in p.values():  # gradient descent parameter update
-            param.data -= epsilon * param.grad
+    curve: list[float] = []
+    try:
+        for i in range(num_passes):
+            L = total_loss(p, X, y)  # forward
+            L.backward()  # backpropagation: p[name].grad = dL/d p[name]
+            with mg.no_grad():  # gradient descent parameter update (all four, or none if Ctrl-C comes first)
+                steps = {name: epsilon * param.grad for name, param in p.items()}
+            for name, param in p.items():
+                param.data -= steps[name]
+                param.grad = None
+            curve.append(L.item() / num_examples)
+            if i % 1000 == 0:  # as the tutorial: the loss of the updated model, on its scale (÷ N)
+                with mg.no_grad():
+                    print(f"Loss after iteration {i}: {total_loss(p, X, y).item() / num_examples:f}", flush=True)
+    except KeyboardInterrupt:
+        for param in p.values():
             param.grad = None
-        curve.append(L.item() / num_examples)
-        if i % 1000 == 0:  # as the tutorial: the loss of the updated model, on its scale (÷ N)
-            with mg.no_grad():
-                print(f"Loss after iteration {i}: {total_loss(p, X, y).item() / num_examples:f}")
     return p, curve
 
 
@@ -121,32 +130,51 @@ def main(argv: list[str] | None = None) -> int:
     sweep_steps = 300 if args.quick else steps
     if args.hidden < 1 or steps < 1:
         parser.error("--hidden and --steps must be positive")
+    figures: list[Path] = []
+    try:
+        return run(args, steps, sweep_steps, figures)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted by Ctrl-C; figures written: {', '.join(str(f) for f in figures) or 'none'}")
+        return 130
 
+
+def run(args: argparse.Namespace, steps: int, sweep_steps: int, figures: list[Path]) -> int:
+    """The three parts; each figure is appended to ``figures`` as soon as it is written."""
     np.random.seed(0)
     X, y = make_moons(200, noise=0.20)
 
     print(f"== The 2-{args.hidden}-2 network with Tensors: {steps} steps of batch gradient descent, epsilon {epsilon}")
     start = time.perf_counter()
     p, curve = build_model(X, y, args.hidden, steps)
+    done = len(curve)
+    cut = f", interrupted after {done} of {steps}" if done < steps else ""
     acc = np.mean(predict(p, X) == y)
-    print(f"L/N at the last two steps: {curve[-2]:.6f}, {curve[-1]:.6f}")
-    print(f"training accuracy {acc:.1%} ({time.perf_counter() - start:.1f} s)")
-    figures = [
+    if done >= 2:
+        print(f"L/N at the last two steps: {curve[-2]:.6f}, {curve[-1]:.6f}")
+    print(f"training accuracy {acc:.1%} after {done} steps ({time.perf_counter() - start:.1f} s)")
+    figures.append(
         plots.decision_boundary(
             lambda pts: predict(p, pts),
             X,
             y,
             args.out / "moons_boundary.png",
-            f"Decision boundary for hidden layer size {args.hidden} ({steps} GD steps, train acc {acc:.1%})",
-        ),
-        plots.loss_curves(
-            {f"H = {args.hidden}": curve},
-            args.out / "moons_loss.png",
-            f"2-{args.hidden}-2 moons network: L/N per gradient-descent step (epsilon {epsilon})",
-            xlabel="iteration",
-            ylabel="L / N  (cross-entropy + L2, per sample)",
-        ),
-    ]
+            f"Decision boundary for hidden layer size {args.hidden} ({done} GD steps{cut}, train acc {acc:.1%})",
+        )
+    )
+    print(f"wrote {figures[-1]}")
+    if done:
+        figures.append(
+            plots.loss_curves(
+                {f"H = {args.hidden}": curve},
+                args.out / "moons_loss.png",
+                f"2-{args.hidden}-2 moons network: L/N per gradient-descent step (epsilon {epsilon}{cut})",
+                xlabel="iteration",
+                ylabel="L / N  (cross-entropy + L2, per sample)",
+            )
+        )
+        print(f"wrote {figures[-1]}")
+    if done < steps:
+        raise KeyboardInterrupt
 
     print(f"\n== The same with nn.MLP([2, {args.hidden}, 2]) and optim.SGD(lr={epsilon})")
     model = build_mlp(X, y, args.hidden, steps)
@@ -158,15 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (1, 2, 3, 4, 5, 20, 50)
     print(f"\n== Varying the hidden layer size ({sweep_steps} steps each)")
     grid, accuracies = [], []
-    for h in sizes:
-        predict_h = mlp_predict(build_mlp(X, y, h, sweep_steps))
-        grid.append((h, predict_h))
-        accuracies.append(float(np.mean(predict_h(X) == y)))
-        print(f"hidden layer size {h:2d}: training accuracy {accuracies[-1]:.1%}", flush=True)
-    figures.append(plots.hidden_size_grid(grid, X, y, args.out / "moons_hidden_sizes.png", accuracies))
-
-    for path in figures:
-        print(f"wrote {path}")
+    try:
+        for h in sizes:
+            predict_h = mlp_predict(build_mlp(X, y, h, sweep_steps))
+            grid.append((h, predict_h))
+            accuracies.append(float(np.mean(predict_h(X) == y)))
+            print(f"hidden layer size {h:2d}: training accuracy {accuracies[-1]:.1%}", flush=True)
+    finally:  # on Ctrl-C too: the sizes completed so far
+        if grid:
+            figures.append(plots.hidden_size_grid(grid, X, y, args.out / "moons_hidden_sizes.png", accuracies))
+            print(f"wrote {figures[-1]}")
     return 0
 
 

@@ -6,14 +6,19 @@ tutorial's way: norm(g - n) / norm(g + n) must stay below 1e-8, where n is
 the numerical gradient. We check two g's: autodiff of J written with Tensors,
 and the tutorial's hand-derived costFunctionPrime (minigrad.manual).
 
-    python examples/sleep_study_gradient_check.py [--inits 1000] [--seed 0]
+    python examples/sleep_study_gradient_check.py [--inits 1000] [--seed 0] [--quick] [--out DIR]
+
+Figure: the ratios of every initialisation, autodiff and hand-derived, against
+the tutorial's bound (``DIR/gradient_check_ratios.png``).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import minigrad as mg
 from minigrad.manual import sigmoid_regression_backprop
@@ -37,15 +42,17 @@ def ratio(g: np.ndarray, n: np.ndarray) -> float:
     return float(np.linalg.norm(g - n) / np.linalg.norm(g + n))
 
 
-def ratios(inits: int = 1000, seed: int = 0, eps: float | None = None) -> dict[str, np.ndarray]:
+def ratios(
+    inits: int = 1000, seed: int = 0, eps: float | None = None, out: dict[str, list[float]] | None = None
+) -> dict[str, np.ndarray]:
     """norm(g - n) / norm(g + n) for ``inits`` random initialisations W1 ~ randn(2, 3), W2 ~ randn(3, 1).
 
     Returns {"autodiff": ..., "manual": ...}, one value per initialisation. ``eps``
     fixes the finite-difference step (default: numerical_grad's ε^(1/3)·max(1, |w|);
-    the tutorial used 1e-4).
+    the tutorial used 1e-4). ``out``: lists to append to, so a run cut short by Ctrl-C keeps what it did.
     """
     rng = np.random.default_rng(seed)
-    out: dict[str, list[float]] = {"autodiff": [], "manual": []}
+    out = {"autodiff": [], "manual": []} if out is None else out
     for _ in range(inits):
         W1, W2 = rng.standard_normal((2, 3)), rng.standard_normal((3, 1))
         report = mg.gradcheck(cost, W1, W2, eps=eps)  # raises if any element is off
@@ -56,17 +63,62 @@ def ratios(inits: int = 1000, seed: int = 0, eps: float | None = None) -> dict[s
     return {k: np.array(v) for k, v in out.items()}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inits", type=int, default=1000)
+    parser.add_argument("--inits", type=int, default=None, help="random initialisations (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="50 initialisations")
+    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figure")
+    args = parser.parse_args(argv)
+    inits = args.inits if args.inits is not None else 50 if args.quick else 1000
+    if inits < 1:
+        parser.error("--inits must be positive")
+    results: dict[str, dict[str, list[float]]] = {}
+    interrupted = False
     for label, eps in (("minigrad's step", None), ("the tutorial's step e = 1e-4", 1e-4)):
-        print(f"{args.inits} random initialisations, {label}:")
-        for name, r in ratios(args.inits, args.seed, eps).items():
+        print(f"checking {inits} random initialisations with {label} ...", flush=True)
+        results[label] = {"autodiff": [], "manual": []}
+        try:
+            ratios(inits, args.seed, eps, out=results[label])
+        except KeyboardInterrupt:
+            interrupted = True
+        done = len(results[label]["manual"])
+        print(
+            f"{done} random initialisations, {label}:" + (f" (interrupted by Ctrl-C of {inits})" if interrupted else "")
+        )
+        for name, values in results[label].items():
+            r = np.array(values[:done])
+            if not len(r):
+                continue
             verdict = "all below" if np.all(r < BOUND) else f"{np.sum(r >= BOUND)} NOT below"
             print(f"  {name:>8} vs numerical: median {np.median(r):.2e}, worst {r.max():.2e} ({verdict} {BOUND:g})")
+        if interrupted:
+            break
+    if any(results[label]["manual"] for label in results):
+        print(f"wrote {draw(results, args.out / 'gradient_check_ratios.png')}")
+    return 130 if interrupted else 0
+
+
+def draw(results: dict[str, dict[str, list[float]]], path: Path) -> Path:
+    """One point per initialisation and gradient (autodiff, hand-derived), on a log scale, with the 1e-8 bound."""
+    fig = Figure(figsize=(7, 4.2))  # no pyplot: nothing needs a display
+    ax = fig.subplots()
+    for k, (label, by_name) in enumerate(results.items()):
+        for j, (name, values) in enumerate(by_name.items()):
+            r = np.array(values[: len(by_name["manual"])])
+            x = np.full(len(r), 2 * k + j) + np.random.default_rng(0).uniform(-0.25, 0.25, len(r))
+            ax.scatter(x, r, s=6, alpha=0.5, label=f"{name}, {label}")
+    ax.axhline(BOUND, color="red", lw=1, ls="--", label="the tutorial's bound 1e-8")
+    ax.set_yscale("log")
+    ax.set_xticks([])
+    ax.set_ylabel("‖g − n‖ / ‖g + n‖")
+    ax.set_title("Gradient check of the 2-3-1 sleep/study network over random initialisations")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=2)
+    ax.grid(alpha=0.3, which="both", axis="y")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -88,6 +88,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="accepted like the other examples; this one is quick")
     parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figures")
     args = parser.parse_args(argv)
+    state: dict = {}
+    try:
+        report(args, state)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted by Ctrl-C; completed: {', '.join(state) or 'nothing that draws a figure'}")
+        if "fit" in state:
+            draw(args, state["fit"], state.get("runs", {}), 1e-4)
+        return 130
+    draw(args, state["fit"], state["runs"], 1e-4)
+    return 0
+
+
+def report(args: argparse.Namespace, state: dict) -> None:
+    """Sections 1 to 6, printed; the BFGS runs are kept in ``state`` as they complete."""
     maxiter = 200  # the tutorial's; BFGS on 9 weights takes well under a second
     Lambda = 1e-4
 
@@ -120,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"norm(grad - numgrad) / norm(grad + numgrad) = {ratio:.2e}  (the tutorial: should be less than 1e-8)")
 
     # 4. BFGS, recording J per iteration.
-    fit = train_bfgs(args.seed, trainX, trainY, testX, testY, Lambda, maxiter)
+    fit = state["fit"] = train_bfgs(args.seed, trainX, trainY, testX, testY, Lambda, maxiter)
     res = fit["result"]
     print(f"\n== BFGS with Lambda = {Lambda:g}: {res.nit} iterations, {res.nfev} evaluations: {res.message}")
     print(f"J = {fit['J'][0]:.6f} at the start, {fit['J'][1]:.6f} after iteration 1, {fit['J'][-1]:.6f} at the end")
@@ -139,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 6. Overfitting: the same training without regularisation.
     print("\n== Overfitting: train and test cost, with and without regularisation")
-    runs = {
+    runs = state["runs"] = {
         "Lambda = 0": train_bfgs(args.seed, trainX, trainY, testX, testY, 0.0, maxiter),
         f"Lambda = {Lambda:g}": fit,
     }
@@ -150,19 +164,23 @@ def main(argv: list[str] | None = None) -> int:
             f"(lowest test J {r['testJ'][best]:.2e}, at iteration {best})"
         )
 
+
+def draw(args: argparse.Namespace, fit: dict, runs: dict, Lambda: float) -> None:
+    """The BFGS cost figure, and the overfitting figure once both runs are done."""
     figures = [
         plots.loss_curves(
             {f"Lambda = {Lambda:g}": fit["J"]},
-            args.out / "scores_bfgs_cost.png",
+            args.out / "scores_cost.png",
             "Sleep/study 2-3-1 network trained by BFGS: cost J per iteration",
             xlabel="BFGS iteration",
             ylabel="cost J (training set)",
         ),
-        plots.train_test_costs({k: (r["J"], r["testJ"]) for k, r in runs.items()}, args.out / "scores_overfitting.png"),
     ]
+    if runs:
+        curves = {k: (r["J"], r["testJ"]) for k, r in runs.items()}
+        figures.append(plots.train_test_costs(curves, args.out / "scores_overfitting.png"))
     for path in figures:
         print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ loss = mg.tanh(X @ W).sum()
 loss.backward()          # W.grad now holds d loss / d W
 """
 
+from typing import Any
+
 from ._numpy_api import floor_divide, remainder
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .custom import CustomOp, SecondOrderError, custom_vjp
@@ -139,15 +141,34 @@ __all__ = [
     "floor_divide",
 ]
 
-# Models, losses, optimizers, data and files, built on the Tensor API above.
-from . import datasets, losses, nn, optim, tree
+# Models, losses, data and files, built on the Tensor API above.
+from . import datasets, losses, nn, tree
 from .compile import compile
 from .io import LoadError, load, save
 from .nn.stateless import functional_call
 from .tracing import TracingError
-from .train import History, fit
 
 __all__ += ["nn", "losses", "optim", "datasets", "save", "load", "LoadError", "fit", "History"]
+
+# Loaded on first use, so that ``import minigrad`` does not import scipy.optimize
+# (the BFGS bridge); matplotlib and hypothesis are likewise imported only where used.
+_LAZY = {"optim": ("minigrad.optim", None), "fit": ("minigrad.train", "fit"), "History": ("minigrad.train", "History")}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 # NumPy-named array ops (issue 12). ``mg.trace`` stays the tape view (no matrix trace under that name).
 from .ops import ARRAY_OPS as _ARRAY_OPS  # noqa: E402

@@ -1,21 +1,28 @@
-"""The ``minigrad`` command: rerun the three tutorials through autodiff.
+"""The minigrad command: rerun the three tutorials through autodiff.
 
-Every subcommand has ``--help``. Bad arguments give a one-line error and exit
-status 2; Ctrl-C stops a run, keeps what was computed and exits with 130.
+Every subcommand has --help. Bad arguments give a one-line error and exit
+status 2, before any training starts; Ctrl-C stops a run, prints what was
+completed, writes the figures it has and exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+FIGURE_FORMATS = (".png", ".pdf", ".svg")
+SEED_LIMIT = 2**32  # np.random.seed accepts 0 .. 2**32 - 1
+WARN_BYTES = 2**30  # above about 1 GiB of arrays, say so before training
 
 
 class UsageError(Exception):
@@ -28,6 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -37,13 +45,47 @@ def positive_int(text: str) -> int:
     return value
 
 
+def count(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    """An argparse type: a seed NumPy accepts, 0 <= seed < 2**32."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"a seed must be between 0 and 2**32 - 1 = {SEED_LIMIT - 1}, got {value}")
+    return value
+
+
 def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
+    if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def nonnegative_float(text: str) -> float:
+    """An argparse type: a finite number >= 0 (an L2 strength)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
     return value
 
 
@@ -60,9 +102,66 @@ def output_dir(path: str | Path) -> Path:
 
 
 def output_file(path: str | Path) -> Path:
+    """A figure path: a format matplotlib writes (.png, .pdf, .svg) in a writable folder, or a UsageError."""
     path = Path(path)
+    if path.suffix.lower() not in FIGURE_FORMATS:
+        got = f"{path.suffix!r}" if path.suffix else "no extension"
+        raise UsageError(f"cannot write a figure to {str(path)!r} ({got}): use a {', '.join(FIGURE_FORMATS)} file")
     output_dir(path.parent if str(path.parent) else ".")
     return path
+
+
+def require_matplotlib(option: str) -> None:
+    """Refuse up front, before any training, when the figures cannot be drawn."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(f'{option} needs matplotlib: pip install "minigrad-np[plot]"') from None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_network_size(sizes: Sequence[int], rows: int, plot: bool = False, itemsize: int = 8) -> None:
+    """Refuse a network whose arrays cannot fit in memory; warn (stderr) above about 1 GiB.
+
+    Estimate: 6 copies of every parameter (value, gradient, optimizer state, the
+    last finite step's copy) and 8 arrays of activations per hidden unit and data
+    row (forward values and their gradients), plus, for a figure, the prediction
+    grid's chunks (at most 2**24 numbers per layer).
+    """
+    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    units = sum(sizes[1:])
+    grid = min(units * 4096, 2**24 * (len(sizes) - 1)) if plot else 0
+    need = itemsize * (6 * params + 8 * units * rows + grid)
+    have = available_memory()
+    shape = "-".join(str(n) for n in sizes)
+    if have is not None and need > have:
+        raise UsageError(
+            f"a {shape} network needs about {need / 2**30:.1f} GiB of memory and {have / 2**30:.1f} GiB is available: "
+            "use fewer hidden units"
+        )
+    if need > WARN_BYTES:
+        print(
+            f"warning: a {shape} network needs about {need / 2**30:.1f} GiB of memory and will be slow", file=sys.stderr
+        )
+
+
+def _interrupted(what: str) -> int:
+    print(f"interrupted by Ctrl-C: {what}", file=sys.stderr)
+    return 130
 
 
 # -- alpha-sweep -------------------------------------------------------------------
@@ -72,6 +171,9 @@ def _alpha_sweep(args: argparse.Namespace) -> int:
     from .tutorials.xor import train_alpha
 
     plot = output_file(args.plot) if args.plot else None
+    if plot is not None:
+        require_matplotlib("--plot")
+    check_network_size([3, args.hidden, 1], rows=4)
     every = max(args.iterations // 6, 1)
     runs = []
     for alpha in args.alphas:
@@ -88,11 +190,17 @@ def _alpha_sweep(args: argparse.Namespace) -> int:
         if run.completed < args.iterations:
             print(f"(interrupted after {run.completed} iterations; weights above are where it stopped)")
             break
-    if plot is not None:
+    if plot is not None and any(r.errors for r in runs):
         from .plots import alpha_curves
 
-        print(f"\nwrote {alpha_curves(runs, plot)}")
-    return 130 if runs[-1].completed < args.iterations else 0
+        print(f"\nwrote {alpha_curves([r for r in runs if r.errors], plot)}")
+    if runs[-1].completed < args.iterations:
+        done = len(runs) - 1
+        return _interrupted(
+            f"{done} of {len(args.alphas)} alphas completed, alpha {runs[-1].alpha:g} stopped "
+            f"after {runs[-1].completed} of {args.iterations} iterations"
+        )
+    return 0
 
 
 # -- moons ---------------------------------------------------------------------------
@@ -102,7 +210,27 @@ def _moons(args: argparse.Namespace) -> int:
     from .tutorials.moons import train_moons
 
     plot = output_file(args.plot) if args.plot else None
-    hidden = args.layers if args.layers else args.hidden
+    if plot is not None:
+        require_matplotlib("--plot")
+    if args.layers and args.hidden is not None:
+        raise UsageError("give --hidden H (one hidden layer) or --layers H1 H2 ..., not both")
+    hidden = args.layers if args.layers else args.hidden if args.hidden is not None else 3
+    n = 200
+    if args.batch_size is not None:
+        if args.optimizer != "sgd":
+            raise UsageError(
+                f"--batch-size applies to --optimizer sgd only; {args.optimizer} uses the whole data set every step"
+            )
+        if args.batch_size > n:
+            raise UsageError(f"--batch-size {args.batch_size} is larger than the {n} training points")
+    if args.anneal is not None and args.optimizer in ("bfgs", "lbfgs"):
+        raise UsageError(f"--anneal applies to gradient-descent optimizers, not {args.optimizer}")
+    if args.lr is not None and args.optimizer in ("bfgs", "lbfgs"):
+        raise UsageError(
+            f"--lr applies to gradient-descent optimizers, not {args.optimizer} (it chooses its own steps)"
+        )
+    sizes = [2, *([hidden] if isinstance(hidden, int) else hidden), args.classes]
+    check_network_size(sizes, rows=n, plot=plot is not None)
     run = train_moons(
         hidden,
         classes=args.classes,
@@ -117,18 +245,22 @@ def _moons(args: argparse.Namespace) -> int:
         print_every=args.print_every,
         print_fn=lambda line: print(line, flush=True),
     )
-    sizes = "-".join(str(n) for n in run.sizes)
-    print(f"network {sizes} ({args.activation}), optimizer {args.optimizer}: {run.iterations} steps")
-    if run.history.loss:
-        print(f"final loss {run.history.loss[-1]:.6f}, training accuracy {run.accuracy:.1%}")
-    if run.history.stopped:
-        print(f"stopped early: {run.history.stopped}")
+    shape = "-".join(str(k) for k in run.sizes)
+    if run.stopped and run.stopped.startswith("diverged"):
+        lr = f"--lr {args.lr:g} is" if args.lr is not None else "the step size is"
+        raise UsageError(f"training {run.stopped}; {lr} too large")
+    print(f"network {shape} ({args.activation}), optimizer {args.optimizer}: {run.iterations} steps")
+    print(f"final loss {run.final_loss:.6f}, training accuracy {run.accuracy:.1%}")
+    if run.stopped and not run.interrupted:
+        print(f"stopped early: {run.stopped}")
     if plot is not None:
         from .plots import decision_boundary
 
-        title = f"Decision boundary, {sizes} {args.activation} network ({args.optimizer})"
+        title = f"Decision boundary, {shape} {args.activation} network ({args.optimizer}, {run.iterations} steps)"
         print(f"wrote {decision_boundary(run.predict, run.X, run.y, plot, title)}")
-    return 130 if run.history.stopped and "interrupted" in run.history.stopped else 0
+    if run.interrupted:
+        return _interrupted(f"training stopped after {run.iterations} of {args.steps} steps")
+    return 0
 
 
 # -- scores --------------------------------------------------------------------------
@@ -139,40 +271,53 @@ def _scores(args: argparse.Namespace) -> int:
     from .tutorials.scores import gradient_ratio, network, train_scores
 
     out = output_dir(args.out) if args.out else None
+    if out is not None:
+        require_matplotlib("--out")
     data = sleep_study()
     ratio = gradient_ratio(network(args.seed), data.X_train, data.y_train, args.reg_lambda)
     verdict = "passes" if ratio < 1e-8 else "FAILS"
     print(f"gradient check: ||g - n|| / ||g + n|| = {ratio:.3e} ({verdict} the tutorial's 1e-8 bound)")
     runs = {}
+    unit = "steps" if args.optimizer == "gd" else "iterations"
+    interrupted = False
     for lam in (args.reg_lambda, 0.0) if args.reg_lambda else (0.0,):
         run = train_scores(lam, args.optimizer, maxiter=args.maxiter, seed=args.seed)
         runs[lam] = run
-        print(f"\nlambda = {lam:g}, {args.optimizer}: {run.iterations} iterations ({run.message})")
+        print(f"\nlambda = {lam:g}, {args.optimizer}: {run.iterations} {unit} ({run.message})")
+        print("  J and test J of the parameters after each update:")
         step = max(run.iterations // 8, 1)
         for i in range(0, run.iterations, step):
-            print(f"  iteration {i + 1:4d}  J = {run.train_cost[i]:.6g}   test J = {run.test_cost[i]:.6g}")
-        print(f"  final        J = {run.train_cost[-1]:.6g}   test J = {run.test_cost[-1]:.6g}")
+            print(f"  after update {i + 1:5d}  J = {run.train_cost[i]:.6g}   test J = {run.test_cost[i]:.6g}")
+        if run.iterations:
+            print(f"  final              J = {run.train_cost[-1]:.6g}   test J = {run.test_cost[-1]:.6g}")
         print(
             "  predictions (train):",
-            np.array2string(run.predictions.ravel(), precision=1),
+            np.array2string(np.ravel(run.predictions), precision=1),
             "actual",
             np.array2string(data.y_train.ravel() * 100, precision=0),
         )
         print(
             "  predictions (test): ",
-            np.array2string(run.test_predictions.ravel(), precision=1),
+            np.array2string(np.ravel(run.test_predictions), precision=1),
             "actual",
             np.array2string(data.y_test.ravel() * 100, precision=0),
         )
-        if run.message == "interrupted by the user":
-            return 130
+        if run.interrupted:
+            interrupted = True
+            break
     if out is not None:
         from .plots import bfgs_costs, train_test_costs
 
-        first = runs[args.reg_lambda]
-        print(f"\nwrote {bfgs_costs({f'lambda = {args.reg_lambda:g}': first.train_cost}, out / 'scores_cost.png')}")
-        curves = {f"lambda = {lam:g}": (run.train_cost, run.test_cost) for lam, run in runs.items()}
-        print(f"wrote {train_test_costs(curves, out / 'scores_overfitting.png')}")
+        done = {lam: run for lam, run in runs.items() if run.iterations}
+        if done:
+            first = next(iter(done.values()))
+            label = f"lambda = {first.lam:g}"
+            print(f"\nwrote {bfgs_costs({label: first.train_cost}, out / 'scores_cost.png', args.optimizer)}")
+            curves = {f"lambda = {lam:g}": (run.train_cost, run.test_cost) for lam, run in done.items()}
+            print(f"wrote {train_test_costs(curves, out / 'scores_overfitting.png', args.optimizer)}")
+    if interrupted:
+        last = list(runs.values())[-1]
+        return _interrupted(f"lambda = {last.lam:g} stopped after {last.iterations} {unit}")
     return 0
 
 
@@ -191,7 +336,10 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     out = output_dir(args.out)
-    run_demo(out, quick=args.quick, say=lambda line: print(line, flush=True))
+    require_matplotlib("minigrad demo")
+    result = run_demo(out, quick=args.quick, say=lambda line: print(line, flush=True))
+    if result.interrupted:
+        return _interrupted(result.interrupted)
     return 0
 
 
@@ -199,7 +347,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the minigrad command: one subcommand per tutorial, plus demo and gradcheck."""
+    from . import __version__
+
     parser = _Parser(prog="minigrad", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -218,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="step sizes to try (default: the tutorial's 0.001 ... 1000)",
     )
     p.add_argument("--iterations", type=positive_int, default=60000, help="iterations per alpha (default 60000)")
-    p.add_argument("--plot", metavar="FILE", help="also write the error curves (log scale) to this PNG")
+    p.add_argument("--plot", metavar="FILE", help="also write the error curves (log scale) to this .png/.pdf/.svg")
     p.set_defaults(run=_alpha_sweep)
 
     p = sub.add_parser(
@@ -227,19 +379,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the wildml 2-H-2 network (summed cross-entropy + L2, lr on the summed loss) "
         "or one of its exercises: minibatch GD, annealing, other activations, three classes, more layers.",
     )
-    p.add_argument("--hidden", type=positive_int, default=3, help="hidden layer size (default 3)")
+    p.add_argument("--hidden", type=positive_int, help="hidden layer size (default 3)")
     p.add_argument("--layers", type=positive_int, nargs="+", metavar="H", help="several hidden sizes, e.g. 5 4")
     p.add_argument("--classes", type=int, choices=(2, 3), default=2, help="2 moons or 3 (default 2)")
     p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["moons"], default="gd", help="default gd")
     p.add_argument("--steps", type=positive_int, default=20000, help="training steps (default 20000)")
-    p.add_argument("--batch-size", type=positive_int, help="minibatch size for --optimizer sgd (default 20)")
+    p.add_argument(
+        "--batch-size", type=positive_int, help="minibatch size for --optimizer sgd, at most 200 (default 20)"
+    )
     p.add_argument("--lr", type=positive_float, help="step size on the summed loss (default 0.01, 0.001 for momentum)")
     p.add_argument("--anneal", type=positive_float, help="1/t annealing: lr / (1 + anneal * t)")
     p.add_argument("--activation", choices=("tanh", "sigmoid", "relu"), default="tanh", help="default tanh")
-    p.add_argument("--lambda", dest="reg_lambda", type=float, default=0.01, help="L2 strength (default 0.01)")
-    p.add_argument("--seed", type=int, default=0, help="np.random.seed for data and weights (default 0)")
-    p.add_argument("--print-every", type=int, default=1000, help="progress line every N steps (0: none)")
-    p.add_argument("--plot", metavar="FILE", help="write the decision boundary to this PNG")
+    p.add_argument(
+        "--lambda", dest="reg_lambda", type=nonnegative_float, default=0.01, help="L2 strength (default 0.01)"
+    )
+    p.add_argument("--seed", type=seed, default=0, help="np.random.seed for data and weights (default 0)")
+    p.add_argument(
+        "--print-every", type=count, default=1000, help="loss after every N-th update (default 1000; 0: none)"
+    )
+    p.add_argument("--plot", metavar="FILE", help="write the decision boundary to this .png/.pdf/.svg")
     p.set_defaults(run=_moons)
 
     p = sub.add_parser(
@@ -248,10 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the autodiff gradient numerically, train with BFGS recording J per iteration, "
         "print predictions, and compare train/test cost with and without L2.",
     )
-    p.add_argument("--lambda", dest="reg_lambda", type=float, default=1e-4, help="L2 strength (default 1e-4)")
+    p.add_argument(
+        "--lambda", dest="reg_lambda", type=nonnegative_float, default=1e-4, help="L2 strength (default 1e-4)"
+    )
     p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["scores"], default="bfgs", help="default bfgs")
     p.add_argument("--maxiter", type=positive_int, default=200, help="iterations (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="np.random.seed for the weights (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="np.random.seed for the weights (default 0)")
     p.add_argument("--out", metavar="DIR", help="write the cost and overfitting figures to this folder")
     p.set_defaults(run=_scores)
 
@@ -283,18 +443,25 @@ OPTIMIZER_CHOICES = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``minigrad`` console script; returns the exit status."""
+    """Entry point of the minigrad console script (and python -m minigrad); returns the exit status.
+
+    0: done; 1: a gradient check failed; 2: bad arguments, refused in one line
+    before any training (or a run that diverged because of them); 130: Ctrl-C.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        with warnings.catch_warnings():
+            # Numbers that overflow are reported by the run itself, in one line.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                return run(args)
     except UsageError as exc:
         print(f"minigrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+        return _interrupted("the command stopped before it finished")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,5 @@
 """The tutorials' data: two (or three) moons, Trask's XOR-like table, and the sleep/study test scores."""
 
-from __future__ import annotations
-
 from numbers import Integral
 from typing import Any, NamedTuple
 

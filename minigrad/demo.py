@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,20 @@ import numpy as np
 from . import plots
 from .tutorials import moons, scores, threeway, xor
 
-__all__ = ["run_demo"]
+__all__ = ["DemoResult", "run_demo"]
+
+
+@dataclass
+class DemoResult:
+    """What the demo did: the figures written, the sections completed, and why it stopped early (or None)."""
+
+    figures: list[Path] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    interrupted: str | None = None
+
+
+class _Stop(KeyboardInterrupt):
+    """Ctrl-C arrived inside a training loop that caught it and returned what it had."""
 
 
 def _section(title: str, say: Callable[[str], None]) -> float:
@@ -25,27 +39,62 @@ def _section(title: str, say: Callable[[str], None]) -> float:
     return time.perf_counter()
 
 
-def run_demo(out: Path, quick: bool = False, say: Callable[[str], None] = print) -> list[Path]:
-    """Run every section, printing the report through ``say``; return the figures written."""
-    figures: list[Path] = []
-    start = time.perf_counter()
+def run_demo(out: Path, quick: bool = False, say: Callable[[str], None] = print) -> DemoResult:
+    """Run every section, printing the report through ``say``; return the figures written.
 
-    # -- 1. wildml: the 2-H-2 network on make_moons -------------------------------------
-    t = _section("make_moons, 2-3-2 tanh/softmax network, batch gradient descent (wildml)", say)
+    Ctrl-C stops the demo: the sections completed so far are listed, the figure
+    of a run cut short is still drawn (its title says so) and ``interrupted``
+    says where it stopped. The caller decides the exit status (the CLI: 130).
+    """
+    result = DemoResult()
+    start = time.perf_counter()
+    sections = [
+        ("make_moons, 2-3-2 tanh/softmax network, batch gradient descent (wildml)", _moons_section),
+        ("XOR data, 3-4-1 sigmoid network, step size alpha (Trask)", _xor_section),
+        ("sleep/study scores, 2-3-1 sigmoid network, BFGS through scipy", _scores_section),
+        ("three-way gradient check: hand-derived backprop, autodiff, finite differences", _threeway_section),
+        ("what autodiff recorded for the 2-3-2 network, and what backward sent", _trace_section),
+    ]
+    for number, (title, run) in enumerate(sections, 1):
+        t = _section(title, say)
+        try:
+            run(out, quick, say, result.figures)
+        except KeyboardInterrupt:
+            done = ", ".join(result.completed) or "none"
+            result.interrupted = (
+                f"the demo stopped in section {number} of {len(sections)} ({title.split(',')[0]}); "
+                f"sections completed: {done}; {len(result.figures)} figures written"
+            )
+            say(f"\ninterrupted in section {number} after {time.perf_counter() - t:.1f} s")
+            break
+        result.completed.append(str(number))
+        say(f"({time.perf_counter() - t:.1f} s)")
+    say(f"\nfigures in {out}/: " + (", ".join(p.name for p in result.figures) or "none"))
+    say(f"total {time.perf_counter() - start:.1f} s" + (" (interrupted)" if result.interrupted else ""))
+    return result
+
+
+def _moons_section(out: Path, quick: bool, say: Callable[[str], None], figures: list[Path]) -> None:
     steps = 2000 if quick else 20000
     run = moons.train_moons(3, steps=steps)
+    cut = f", interrupted after {run.iterations} of {steps} steps" if run.interrupted else ""
+    title = f"Decision boundary for hidden layer size 3 ({run.iterations} GD steps{cut})"
+    figures.append(plots.decision_boundary(run.predict, run.X, run.y, out / "moons_boundary.png", title))
+    if run.interrupted:
+        raise _Stop
     say(
-        f"{steps} steps, lr 0.01 on the summed loss, lambda 0.01: final loss {run.history.loss[-1]:.6f}, "
+        f"{steps} steps, lr 0.01 on the summed loss, lambda 0.01: loss after the last step {run.final_loss:.6f}, "
         f"training accuracy {run.accuracy:.1%}"
     )
-    title = f"Decision boundary for hidden layer size 3 ({steps} GD steps)"
-    figures.append(plots.decision_boundary(run.predict, run.X, run.y, out / "moons_boundary.png", title))
     sweep_steps = 500 if quick else 5000
-    sweep = moons.hidden_sweep(steps=sweep_steps)
+    sweep = []
+    for h in (1, 2, 3, 4, 5, 20, 50):
+        r = moons.train_moons(h, steps=sweep_steps, data=(run.X, run.y))
+        if r.interrupted:
+            raise _Stop
+        sweep.append(r)
     say(
-        "hidden-size sweep ("
-        + f"{sweep_steps} steps each): "
-        + ", ".join(f"H={r.sizes[1]} {r.accuracy:.0%}" for r in sweep)
+        f"hidden-size sweep ({sweep_steps} steps each): " + ", ".join(f"H={r.sizes[1]} {r.accuracy:.1%}" for r in sweep)
     )
     figures.append(
         plots.hidden_size_grid(
@@ -57,23 +106,37 @@ def run_demo(out: Path, quick: bool = False, say: Callable[[str], None] = print)
         )
     )
     curves = {}
+    compare = 300 if quick else 3000
+    bfgs_iterations = 0
     for name in ("gd", "momentum", "adam", "bfgs"):
-        r = moons.train_moons(3, optimizer=name, steps=300 if quick else 3000)
+        r = moons.train_moons(3, optimizer=name, steps=compare)
+        if r.interrupted:
+            raise _Stop
         curves[f"{name} ({r.accuracy:.1%})"] = r.history.loss
-    say("optimizers, final loss: " + ", ".join(f"{k}: {v[-1]:.4f}" for k, v in curves.items()))
-    figures.append(
-        plots.loss_curves(curves, out / "moons_optimizers.png", "2-3-2 moons network: loss per step by optimizer")
+        bfgs_iterations = r.iterations
+    say(f"optimizers, loss after {compare} steps: " + ", ".join(f"{k}: {v[-1]:.4f}" for k, v in curves.items()))
+    bfgs = (
+        f"BFGS stopped after {bfgs_iterations} iterations" if bfgs_iterations < compare else "BFGS as many iterations"
     )
-    say(f"({time.perf_counter() - t:.1f} s)")
+    title = f"2-3-2 moons network: loss per step by optimizer\n({compare} steps each; {bfgs})"
+    figures.append(plots.loss_curves(curves, out / "moons_optimizers.png", title))
 
-    # -- 2. Trask: alpha and the 3-4-1 XOR network ----------------------------------------
-    t = _section("XOR data, 3-4-1 sigmoid network, step size alpha (Trask)", say)
+
+def _xor_section(out: Path, quick: bool, say: Callable[[str], None], figures: list[Path]) -> None:
     iterations = 600 if quick else 6000
     every = iterations // 6
-    runs = xor.alpha_sweep(iterations=iterations, every=every)
-    say(f"alpha   error after {iterations} iterations   update-direction changes (synapse_0 total)")
+    runs = []
+    for alpha in xor.ALPHAS:
+        r = xor.train_alpha(alpha, iterations=iterations, every=every)
+        runs.append(r)
+        if r.completed < iterations:
+            figures.append(plots.alpha_curves(runs, out / "xor_alpha_sweep.png"))
+            raise _Stop
+    last = runs[0].iterations[-1]
+    say(f"alpha   error at iteration {last} (of {iterations})   update-direction changes (synapse_0 total)")
     for r in runs:
-        say(f"{r.alpha:<7g} {r.errors[-1]:<30.6g} {int(r.synapse_0_direction_changes.sum())}")
+        flips = r.synapse_0_direction_changes
+        say(f"{r.alpha:<7g} {r.errors[-1]:<33.6g} {int(np.sum(flips)) if flips is not None else '-'}")
     say("(the full 60,000-iteration table, to 12 digits: minigrad alpha-sweep)")
     figures.append(plots.alpha_curves(runs, out / "xor_alpha_sweep.png"))
     w = np.linspace(-10, 10, 81 if quick else 161)
@@ -84,43 +147,39 @@ def run_demo(out: Path, quick: bool = False, say: Callable[[str], None] = print)
         f"2-weight network: gradient descent from ({path[0, 0]:.3f}, {path[0, 1]:.3f}) to "
         f"({path[-1, 0]:.3f}, {path[-1, 1]:.3f}), error {path[0, 2]:.3f} -> {path[-1, 2]:.4f}"
     )
-    say(f"({time.perf_counter() - t:.1f} s)")
 
-    # -- 3. Welch Labs: the sleep/study regression network, BFGS --------------------------
-    t = _section("sleep/study scores, 2-3-1 sigmoid network, BFGS through scipy", say)
+
+def _scores_section(out: Path, quick: bool, say: Callable[[str], None], figures: list[Path]) -> None:
     from .datasets import sleep_study
 
     data = sleep_study()
     ratio = scores.gradient_ratio(scores.network(0), data.X_train, data.y_train, 1e-4)
     say(f"numerical gradient check: ||g - n|| / ||g + n|| = {ratio:.2e} (tutorial accepts < 1e-8)")
-    fits = {lam: scores.train_scores(lam) for lam in (1e-4, 0.0)}
-    for lam, r in fits.items():
+    fits = {}
+    for lam in (1e-4, 0.0):
+        fits[lam] = r = scores.train_scores(lam)
+        if r.interrupted:
+            break
         say(
             f"lambda {lam:<6g}: {r.iterations} BFGS iterations, J {r.train_cost[-1]:.6f}, "
-            f"test J {r.test_cost[-1]:.6f}, predictions {np.round(r.predictions.ravel(), 1)}"
+            f"test J {r.test_cost[-1]:.6f}, predictions {np.round(np.ravel(r.predictions), 1)}"
         )
+    done = {lam: r for lam, r in fits.items() if r.iterations}
+    if 1e-4 in done:
+        figures.append(plots.bfgs_costs({"lambda = 1e-4": done[1e-4].train_cost}, out / "scores_cost.png"))
+    if done:
+        curves = {f"lambda = {lam:g}": (r.train_cost, r.test_cost) for lam, r in done.items()}
+        figures.append(plots.train_test_costs(curves, out / "scores_overfitting.png"))
+    if any(r.interrupted for r in fits.values()):
+        raise _Stop
     say(f"actual scores {data.y_train.ravel() * 100}")
-    figures.append(plots.bfgs_costs({"lambda = 1e-4": fits[1e-4].train_cost}, out / "scores_bfgs_cost.png"))
-    curves = {f"lambda = {lam:g}": (r.train_cost, r.test_cost) for lam, r in fits.items()}
-    figures.append(plots.train_test_costs(curves, out / "scores_overfitting.png"))
-    say(f"({time.perf_counter() - t:.1f} s)")
 
-    # -- 4. hand-derived backprop vs autodiff vs finite differences ------------------------
-    t = _section("three-way gradient check: hand-derived backprop, autodiff, finite differences", say)
+
+def _threeway_section(out: Path, quick: bool, say: Callable[[str], None], figures: list[Path]) -> None:
     say(threeway.format_table(threeway.three_way("all")))
-    say(f"({time.perf_counter() - t:.1f} s)")
-
-    # -- 5. the tape ----------------------------------------------------------------------
-    t = _section("what autodiff recorded for the 2-3-2 network, and what backward sent", say)
-    figures.append(_trace_section(out, say))
-    say(f"({time.perf_counter() - t:.1f} s)")
-
-    say(f"\nfigures in {out}/: " + ", ".join(p.name for p in figures))
-    say(f"total {time.perf_counter() - start:.1f} s")
-    return figures
 
 
-def _trace_section(out: Path, say: Callable[[str], None]) -> Path:
+def _trace_section(out: Path, quick: bool, say: Callable[[str], None], figures: list[Path]) -> None:
     """Trace the tutorial network on 6 points: δ3 arrives at z2, δ2 at z1."""
     from . import manual
     from .datasets import make_moons
@@ -134,7 +193,7 @@ def _trace_section(out: Path, say: Callable[[str], None]) -> Path:
     b1 = Tensor(np.zeros(3), requires_grad=True, name="b1")
     W2 = Tensor(rng.randn(3, 2) / np.sqrt(3), requires_grad=True, name="W2")
     b2 = Tensor(np.zeros(2), requires_grad=True, name="b2")
-    z1 = (X @ W1 + b1).named("z1")
+    z1 = (Tensor(X) @ W1 + b1).named("z1")
     a1 = tanh(z1).named("a1")
     z2 = (a1 @ W2 + b2).named("z2")
     loss = (-log_softmax(z2)[np.arange(len(y)), y].sum()).named("loss")
@@ -145,4 +204,4 @@ def _trace_section(out: Path, say: Callable[[str], None]) -> Path:
     d3 = np.abs(tr.grad_at("z2") - hand["delta3"]).max()
     d2 = np.abs(tr.grad_at("z1") - hand["delta2"]).max()
     say(f"gradient at z2 vs the tutorial's delta3: max |difference| {d3:.1e}; at z1 vs delta2: {d2:.1e}")
-    return draw(tr, out / "graph.png", title="The recorded graph of the 2-3-2 network")
+    figures.append(draw(tr, out / "graph.png", title="The recorded graph of the 2-3-2 network"))

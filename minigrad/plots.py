@@ -48,7 +48,10 @@ def _boundary(ax: Any, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarra
     xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 300)
     ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 300)
     xx, yy = np.meshgrid(xs, ys)
-    zz = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    points = np.c_[xx.ravel(), yy.ravel()]
+    chunk = 10000  # a wide network's activations on all 90,000 grid points at once could exhaust memory
+    zz = np.concatenate([np.asarray(predict(points[i : i + chunk])) for i in range(0, len(points), chunk)])
+    zz = zz.reshape(xx.shape)
     levels = np.arange(int(max(zz.max(), y.max())) + 2) - 0.5
     ax.contourf(xx, yy, zz, levels=levels, cmap="Spectral", alpha=0.8)
     # Same colour scale for regions and points: a point has its predicted region's colour when it is right.
@@ -102,7 +105,7 @@ def loss_curves(
     xlabel: str = "step",
     ylabel: str = "loss",
     logy: bool = True,
-    steps: Mapping[str, Sequence[int]] | None = None,
+    steps: Mapping[str, Any] | None = None,
 ) -> Path:
     """Loss against step for each labelled run."""
     plt = _pyplot()
@@ -124,8 +127,42 @@ def alpha_curves(runs: Sequence[Any], path: str | Path) -> Path:
     """Mean |error| against iteration for each alpha of the sweep, on a log scale (``AlphaRun`` objects)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for run in runs:
-        ax.plot(run.iterations, run.errors, marker="o", ms=3, label=f"alpha = {run.alpha:g}")
+    # Small alphas barely move, so their curves lie on one another near 0.5: distinct markers and
+    # dash patterns, drawn smallest alpha on top, keep every curve visible.
+    markers, dashes = "os^vD<>p*h", ["-", "--", "-.", ":"]
+    for k, run in enumerate(runs):
+        ax.plot(
+            run.iterations,
+            run.errors,
+            marker=markers[k % len(markers)],
+            ms=7 - 3 * k / max(len(runs) - 1, 1),
+            mfc="none",
+            ls=dashes[k % len(dashes)],
+            lw=1.4,
+            zorder=3 + len(runs) - k,
+            label=f"alpha = {run.alpha:g}",
+        )
+    # Curves that end within 3% of one another are drawn on top of each other: say which.
+    finals = sorted((run.errors[-1], run.alpha) for run in runs if run.errors and run.errors[-1] > 0)
+    groups: list[list[tuple[float, float]]] = []
+    for item in finals:
+        if groups and np.log(item[0] / groups[-1][0][0]) < 0.03:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for group in (g for g in groups if len(g) > 1):
+        alphas = ", ".join(f"{a:g}" for _, a in sorted(group, key=lambda t: t[1]))
+        ax.annotate(
+            f"alpha {alphas} overlap here (error {group[0][0]:.3g} to {group[-1][0]:.3g})",
+            xy=(0.98, group[0][0]),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, -14),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            bbox={"fc": "white", "ec": "0.7", "alpha": 0.9, "boxstyle": "round,pad=0.2"},
+            zorder=20,
+        )
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("mean |layer_2 − y|")
@@ -153,28 +190,35 @@ def error_surface(
     return _save(fig, path)
 
 
-def bfgs_costs(costs: Mapping[str, Sequence[float]], path: str | Path) -> Path:
-    """Cost J after each optimizer iteration (the regression tutorial's BFGS plot)."""
+_METHOD = {"bfgs": "BFGS iteration", "lbfgs": "L-BFGS iteration", "gd": "gradient-descent step"}
+
+
+def bfgs_costs(costs: Mapping[str, Sequence[float]], path: str | Path, optimizer: str = "bfgs") -> Path:
+    """Cost J after each optimizer iteration (the regression tutorial's BFGS plot); ``optimizer``: bfgs, lbfgs, gd."""
+    unit = _METHOD.get(optimizer, "iteration")
     return loss_curves(
         costs,
         path,
-        "Sleep/study network: cost J per BFGS iteration",
-        xlabel="BFGS iteration",
+        f"Sleep/study network: cost J after each {unit}",
+        xlabel=unit,
         ylabel="cost J",
         logy=True,
+        steps={label: np.arange(1, len(values) + 1) for label, values in costs.items()},
     )
 
 
-def train_test_costs(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str | Path) -> Path:
-    """Train (solid) and test (dashed) cost per iteration for each run, e.g. with and without L2."""
+def train_test_costs(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str | Path, optimizer: str = "bfgs"
+) -> Path:
+    """Train (solid) and test (dashed) cost after each update for each run, e.g. with and without L2."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for k, (label, (train, test)) in enumerate(curves.items()):
         color = f"C{k}"
-        ax.plot(train, color=color, lw=1.6, label=f"train, {label}")
-        ax.plot(test, color=color, lw=1.6, ls="--", label=f"test, {label}")
+        ax.plot(np.arange(1, len(train) + 1), train, color=color, lw=1.6, label=f"train, {label}")
+        ax.plot(np.arange(1, len(test) + 1), test, color=color, lw=1.6, ls="--", label=f"test, {label}")
     ax.set_yscale("log")
-    ax.set_xlabel("BFGS iteration")
+    ax.set_xlabel(_METHOD.get(optimizer, "iteration"))
     ax.set_ylabel("cost J")
     ax.set_title("Overfitting: train vs test cost, with and without L2")
     ax.grid(alpha=0.3, which="both")

@@ -44,9 +44,16 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as exc:  # the [test] extra is not installed
+    raise ImportError(
+        "minigrad.testing needs hypothesis, which comes with the [test] extra: "
+        'pip install "minigrad-np[test]" (or pip install hypothesis)'
+    ) from exc
 
 from . import ops
 from .gradcheck import GradcheckReport, function_name, gradcheck

@@ -6,8 +6,10 @@ with PYTHONPATH at the repository root and matplotlib's Agg backend.
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +101,7 @@ def test_test_scores(tmp_path):
     assert (lam0, lam) == (0, 1e-4)
     assert test0 > 1.5 * best0  # without Lambda the test cost climbs back up: overfitting
     assert train0 < train  # ... while the training cost ends lower than with Lambda
-    announced_figures(out, tmp_path, {"scores_bfgs_cost.png", "scores_overfitting.png"})
+    announced_figures(out, tmp_path, {"scores_cost.png", "scores_overfitting.png"})
 
 
 def test_custom_backward(tmp_path):
@@ -124,14 +126,88 @@ def test_higher_order(tmp_path):
 
 
 def test_explain_graph(tmp_path):
-    out = run("explain_graph.py", str(tmp_path / "graph.png"), cwd=tmp_path)
+    out = run("explain_graph.py", "--quick", "--out", str(tmp_path), cwd=tmp_path)
+    assert not (tmp_path / "--quick.png").exists()
     diffs = re.findall(r"dL/d(z2|z1) vs .* max \|difference\| = (\S+)", out)
     assert [node for node, _ in diffs] == ["z2", "z1"]
     assert all(float(d) < 1e-12 for _, d in diffs)
     announced_figures(out, tmp_path, {"graph.png"})
 
 
+def test_explain_graph_still_takes_a_file(tmp_path):
+    out = run("explain_graph.py", str(tmp_path / "g.png"), cwd=tmp_path)
+    announced_figures(out, tmp_path, {"g.png"})
+
+
 def test_sleep_study_gradient_check(tmp_path):
-    out = run("sleep_study_gradient_check.py", "--inits", "10", cwd=tmp_path)
+    out = run("sleep_study_gradient_check.py", "--quick", "--inits", "10", "--out", str(tmp_path), cwd=tmp_path)
     verdicts = re.findall(r"(autodiff|manual) vs numerical: .*\((all below|\d+ NOT below) 1e-08\)", out)
     assert verdicts == [("autodiff", "all below"), ("manual", "all below")] * 2
+    announced_figures(out, tmp_path, {"gradient_check_ratios.png"})
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_every_example_accepts_quick_and_out(script):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(EXAMPLES / script), "--help"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "--quick" in done.stdout and "--out" in done.stdout
+
+
+# -- Ctrl-C: a real SIGINT, in a temporary folder ---------------------------------------------------
+
+
+def interrupt(script, *args, cwd, marker, delay=0.3):
+    """Run the example, send SIGINT ``delay`` s after ``marker`` is printed; return (exit status, stdout)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / script), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
+    )
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if marker in line:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            break
+    else:
+        proc.kill()
+        pytest.fail(f"{marker!r} never printed:\n{''.join(seen)}")
+    out, _ = proc.communicate(timeout=120)
+    return proc.returncode, "".join(seen) + out
+
+
+def test_ctrl_c_moons_example(tmp_path):
+    rc, out = interrupt("moons.py", "--steps", "10000000", "--out", ".", cwd=tmp_path, marker="iteration 1000:")
+    assert rc == 130 and "interrupted by Ctrl-C" in out
+    steps = int(re.search(r"training accuracy \S+ after (\d+) steps", out).group(1))
+    assert 1000 < steps < 10000000
+    announced_figures(out, tmp_path, {"moons_boundary.png", "moons_loss.png"})
+
+
+def test_ctrl_c_alpha_sweep_example(tmp_path):
+    args = ("--alphas", "10", "1", "--iterations", "100000000", "--out", ".")
+    rc, out = interrupt("alpha_sweep.py", *args, cwd=tmp_path, marker="Error after 0 iterations")
+    assert rc == 130 and "interrupted by Ctrl-C after" in out and "0 of 2 alphas completed" in out
+    assert "Synapse 1 Update Direction Changes" in out
+    announced_figures(out, tmp_path, {"alpha_sweep.png"})
+
+
+def test_ctrl_c_sleep_study_example(tmp_path):
+    args = ("--inits", "100000000", "--out", ".")
+    rc, out = interrupt("sleep_study_gradient_check.py", *args, cwd=tmp_path, marker="checking", delay=2)
+    assert rc == 130 and "(interrupted by Ctrl-C of 100000000)" in out
+    assert "autodiff vs numerical: median" in out
+    announced_figures(out, tmp_path, {"gradient_check_ratios.png"})
+
+
+@pytest.mark.parametrize(
+    "script, args, marker",
+    [
+        ("custom_backward.py", ("--steps", "100000000"), "== 3."),
+        ("higher_order.py", ("--gd-steps", "100000000"), "cost of one Hessian-vector product"),
+    ],
+)
+def test_ctrl_c_examples_whose_figure_needs_every_part(tmp_path, script, args, marker):
+    rc, out = interrupt(script, *args, "--out", ".", cwd=tmp_path, marker=marker, delay=1)
+    assert rc == 130 and "interrupted by Ctrl-C: the sections printed above completed" in out
+    assert "Traceback" not in out and not list(tmp_path.glob("*.png"))

@@ -115,3 +115,82 @@ def test_foreign_and_damaged_files_fail_cleanly(tmp_path):
     with pytest.raises(FileNotFoundError):
         mg.load(tmp_path / "missing.npz")
     assert issubclass(mg.LoadError, ValueError)
+
+
+def _npy_header(shape, dtype="<f8"):
+    """A valid .npy version 1.0 header claiming ``shape``, without the data."""
+    header = repr({"descr": dtype, "fortran_order": False, "shape": tuple(shape)}).encode("latin1")
+    header += b" " * ((64 - (10 + len(header) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_load_refuses_a_huge_header_claim_before_allocating(tmp_path, compression):
+    path = tmp_path / "forged.npz"
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        z.writestr("w.npy", _npy_header((10**12,)))  # claims 8 TB of float64
+    assert path.stat().st_size < 1000
+    with pytest.raises(mg.LoadError, match=r"forged\.npz.*'w\.npy' claims a float64 array of shape \(1000000000000,\)"):
+        mg.load(path)
+    # A genuine compressed archive of zeros (a high compression ratio) still loads.
+    zeros = tmp_path / "zeros.npz"
+    np.savez_compressed(zeros, w=np.zeros(200_000))
+    assert mg.load(zeros)["w"].shape == (200_000,)
+
+
+def test_save_names_the_users_path_in_every_error(tmp_path):
+    with pytest.raises(ValueError, match="save: the path is empty"):
+        mg.save({"w": np.ones(2)}, "")
+    with pytest.raises(IsADirectoryError, match=repr(str(tmp_path))):
+        mg.save({"w": np.ones(2)}, tmp_path)
+    missing = tmp_path / "no-such-folder" / "m.npz"
+    with pytest.raises(FileNotFoundError, match=r"m\.npz.*does not exist"):
+        mg.save({"w": np.ones(2)}, missing)
+
+
+def test_save_into_a_read_only_folder_names_the_users_path(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        with pytest.raises(PermissionError, match=r"save: cannot write .*locked/m\.npz") as info:
+            mg.save({"w": np.ones(2)}, locked / "m.npz")
+        assert ".tmp" not in str(info.value)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_save_removes_temporaries_left_by_a_killed_save(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "big.npz"
+    code = (
+        "import sys, numpy as np, minigrad as mg\n"
+        "print('ready', flush=True)\n"
+        "while True: mg.save({'w': np.zeros(4_000_000)}, sys.argv[1])\n"
+    )
+    for _ in range(3):  # three saves killed mid-write (SIGKILL: no cleanup can run)
+        proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 30
+        mine = f".big.npz.minigrad-{proc.pid}-"  # this process's own temporary, being written
+        while not any(n.startswith(mine) for n in os.listdir(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    # A temporary of a live process and another file's temporary must be left alone.
+    live = tmp_path / f".big.npz.minigrad-{os.getpid()}-keep.tmp"
+    live.write_bytes(b"x")
+    other = tmp_path / ".other.npz.minigrad-999999999-x.tmp"
+    other.write_bytes(b"x")
+    stale = [n for n in os.listdir(tmp_path) if n.startswith(".big.npz.") and n != live.name]
+    assert len(stale) == 1, stale  # each new save removed the previous killed one's file: they never pile up
+    mg.save({"w": np.ones(3)}, target)
+    assert sorted(os.listdir(tmp_path)) == sorted([live.name, other.name, "big.npz"])
+    np.testing.assert_array_equal(mg.load(target)["w"], np.ones(3))

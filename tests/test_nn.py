@@ -245,3 +245,24 @@ def test_mlp_gradients_match_finite_differences(hidden, n, seed):
     num = mg.numerical_grad(f, W0.data, W1.data)
     np.testing.assert_allclose(W0.grad, num[0], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(W1.grad, num[1], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: nn.MLP([2, 3.7, 2]), TypeError, r"MLP: sizes\[1\] must be an integer >= 1, got 3.7"),
+        (lambda: nn.MLP([2, 0, 2]), ValueError, r"MLP: sizes\[1\] must be an integer >= 1, got 0"),
+        (lambda: nn.MLP([2]), ValueError, "at least two layer widths"),
+        (lambda: nn.Linear(0, 3), ValueError, "Linear: in_features must be an integer >= 1, got 0"),
+        (lambda: nn.Linear(2, -1), ValueError, "Linear: out_features must be an integer >= 1, got -1"),
+        (lambda: nn.Linear(2, True), TypeError, "Linear: out_features must be an integer >= 1, got True"),
+        (lambda: nn.Linear("2", 3), TypeError, "Linear: in_features must be an integer >= 1, got '2'"),
+    ],
+)
+def test_layer_sizes_must_be_positive_integers(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_numpy_integer_sizes_are_accepted():
+    assert nn.MLP([2, np.int64(3), 2], rng=0).sizes == [2, 3, 2]

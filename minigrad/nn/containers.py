@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._rng import as_rng
-from .layers import ACTIVATIONS, Identity, Linear
+from .layers import ACTIVATIONS, Identity, Linear, layer_size
 from .module import Module
 
 __all__ = ["Sequential", "MLP"]
@@ -81,9 +81,9 @@ class MLP(Module):
         rng: Any = None,
         dtype: Any = np.float64,
     ):
-        sizes = [int(n) for n in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"MLP: sizes must list at least two positive layer widths, got {sizes}")
+        sizes = [layer_size(n, f"MLP: sizes[{i}]") for i, n in enumerate(sizes)]
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes must list at least two layer widths (input and output), got {sizes}")
         rng = as_rng(rng, "MLP")
         self.sizes = sizes
         self.layers = [Linear(a, b, bias=bias, init=init, rng=rng, dtype=dtype) for a, b in zip(sizes, sizes[1:])]

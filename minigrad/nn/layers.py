@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,22 @@ from .init import init_weight
 from .module import Module
 
 __all__ = ["Linear", "Tanh", "Sigmoid", "ReLU", "Softmax", "LogSoftmax", "Identity", "ACTIVATIONS"]
+
+
+def layer_size(value: Any, what: str) -> int:
+    """``value`` as a layer width: an integer >= 1 (Python or NumPy); else an error naming ``what``.
+
+    3.7 or "3" are refused rather than truncated; bools are refused too.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an integer >= 1, got {value!r}")
+    try:
+        size = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer >= 1, got {value!r} ({type(value).__name__})") from None
+    if size < 1:
+        raise ValueError(f"{what} must be an integer >= 1, got {size}")
+    return size
 
 
 class Linear(Module):
@@ -37,8 +54,8 @@ class Linear(Module):
         rng: Any = None,
         dtype: Any = np.float64,
     ):
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = layer_size(in_features, "Linear: in_features")
+        self.out_features = layer_size(out_features, "Linear: out_features")
         self.init = init
         w = init_weight(init, (self.in_features, self.out_features), as_rng(rng, "Linear"))
         self.W = Tensor(w, requires_grad=True, dtype=dtype)

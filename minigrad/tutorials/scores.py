@@ -41,7 +41,7 @@ def gradient_ratio(net: nn.MLP, X: np.ndarray, y: np.ndarray, lam: float) -> flo
     params = net.parameters()
     net.zero_grad()
     cost(net, X, y, lam).backward()
-    g = np.concatenate([p.grad.ravel() for p in params])
+    g = np.concatenate([np.zeros(p.shape) if p.grad is None else p.grad.ravel() for p in params])
     net.zero_grad()
     saved = [p.data for p in params]
 
@@ -69,9 +69,10 @@ class ScoresRun:
     test_cost: list[float] = field(default_factory=list)
     iterations: int = 0
     message: str = ""
-    predictions: np.ndarray | None = None
-    test_predictions: np.ndarray | None = None
+    predictions: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    test_predictions: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
     net: Any = None
+    interrupted: bool = False
 
 
 def train_scores(
@@ -81,7 +82,14 @@ def train_scores(
     lr: float = 5.0,
     seed: int = 0,
 ) -> ScoresRun:
-    """Train from ``network(seed)`` with BFGS / L-BFGS (``maxiter`` iterations) or plain GD (``maxiter`` steps)."""
+    """Train from ``network(seed)`` with BFGS / L-BFGS (``maxiter`` iterations) or plain GD (``maxiter`` steps).
+
+    ``train_cost[i]`` and ``test_cost[i]`` are both J of the parameters after update i.
+    Ctrl-C stops training and returns the run so far (``interrupted`` is True).
+    Raises ``ValueError`` for an unknown optimizer or a negative or non-finite ``lam``.
+    """
+    if not (np.isfinite(lam) and lam >= 0):
+        raise ValueError(f"scores: lam must be a finite number >= 0, got {lam}")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"scores: unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
     data = sleep_study()
@@ -101,10 +109,10 @@ def train_scores(
             opt = optim.GD(net, lr=lr)
             for _ in range(maxiter):
                 opt.zero_grad()
-                J = cost(net, data.X_train, data.y_train, lam)
-                J.backward()
+                cost(net, data.X_train, data.y_train, lam).backward()
                 opt.step()
-                record(float(J.data))
+                with no_grad():  # both costs of the parameters just updated, as BFGS's callback reports them
+                    record(float(cost(net, data.X_train, data.y_train, lam).data))
             run.message = f"{maxiter} gradient-descent steps"
         else:
             cls = optim.BFGS if optimizer == "bfgs" else optim.LBFGS
@@ -112,6 +120,7 @@ def train_scores(
             run.message = str(result.message)
     except KeyboardInterrupt:
         run.message = "interrupted by the user"
+        run.interrupted = True
     run.iterations = len(run.train_cost)
     with no_grad():
         run.predictions = net(Tensor(data.X_train)).data * 100

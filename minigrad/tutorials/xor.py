@@ -60,6 +60,12 @@ class AlphaRun:
             )
 
 
+def _grad(t: Tensor) -> np.ndarray:
+    """``t.grad`` after a backward pass that reached ``t``."""
+    assert t.grad is not None, f"no gradient reached {t.name or 'a weight'}"
+    return t.grad
+
+
 def train_alpha(
     alpha: float,
     hidden: int = 4,
@@ -93,13 +99,13 @@ def train_alpha(
                     progress(run)
             J = 0.5 * (layer_2_error**2).sum()
             J.backward()
-            updates = [-synapse_0.grad, -synapse_1.grad]  # the direction each weight moves
+            updates = [-_grad(synapse_0), -_grad(synapse_1)]  # the direction each weight moves
             if previous is not None:
                 for count, now, before in zip(flips, updates, previous):
                     count += (now > 0) != (before > 0)
             previous = updates
             for synapse in (synapse_0, synapse_1):
-                synapse.data -= alpha * synapse.grad
+                synapse.data -= alpha * _grad(synapse)
                 synapse.grad = None
             run.completed = j + 1
     except KeyboardInterrupt:
@@ -150,6 +156,6 @@ def surface_descent(
         if j == iterations:
             break
         (0.5 * ((layer_1 - SURFACE_Y) ** 2).sum()).backward()
-        synapse_0.data -= alpha * synapse_0.grad
+        synapse_0.data -= alpha * _grad(synapse_0)
         synapse_0.grad = None
     return np.array(path)

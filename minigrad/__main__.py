@@ -1,0 +1,8 @@
+"""``python -m minigrad``: the same as the ``minigrad`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
