@@ -97,7 +97,9 @@ def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
     ):
         np.multiply(view, mask, out=view, dtype=bits)
         return a
-    return np.asarray(np.multiply(view, mask, dtype=bits)).view(a.dtype)
+    out = np.empty(np.broadcast_shapes(a.shape, np.shape(mask)), dtype=a.dtype)  # owns its memory (no .base)
+    np.multiply(view, mask, out=out.view(bits), dtype=bits)
+    return out
 
 
 def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
