@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from ..tensor import Tensor
 
@@ -42,16 +43,8 @@ def _op(name: str) -> Any:
     return getattr(ops, name)
 
 
-def log1p_(x: Any) -> Any:
-    return _op("log1p")(x) if type(x) is Tensor else np.log1p(x)
-
-
 def sigmoid_(x: Any) -> Any:
-    if type(x) is Tensor:
-        return _op("sigmoid")(x)
-    from scipy.special import expit
-
-    return expit(x)
+    return _op("sigmoid")(x) if type(x) is Tensor else expit(x)
 
 
 def sign_(x: Any) -> np.ndarray:
