@@ -6,7 +6,11 @@ Reports the median and the minimum of repeated runs of the ReLU VJP as it was
 (``g * (x > 0)``, up to commit 6a013f8) and as it is now (an exact select),
 interleaved in one process so that load from other processes on a shared
 machine hits both alike, plus a whole ``relu(x).backward(g)`` for scale.
-(The minimum is the steadier statistic on a loaded machine.)
+(The minimum is the steadier statistic on a loaded machine.) For the whole
+backward of an older version, run this file against an export of it:
+
+    git archive 6a013f8 minigrad | tar -x -C /tmp/old
+    PYTHONPATH=/tmp/old OMP_NUM_THREADS=1 taskset -c 0 python benchmarks/relu_backward.py
 """
 
 from __future__ import annotations

@@ -100,3 +100,15 @@ def test_integer_labels_and_constant_targets_stay_constants():
     assert len(y._parents) == 1
     y = mg.softmax_cross_entropy(z, mg.Tensor(np.full((2, 3), 1 / 3)))
     assert len(y._parents) == 1
+
+
+F32 = [r for r in ROWS if all(np.asarray(x).dtype == np.float64 for x in r.inputs)]
+
+
+@pytest.mark.parametrize("row", F32, ids=[r.name for r in F32])
+def test_first_order_in_float32(row):
+    xs = [mg.Tensor(np.asarray(x, dtype=np.float32), requires_grad=True) for x in row.inputs]
+    row.f(*xs).sum().backward()
+    for x, want in zip(xs, row.grads):
+        assert x.grad.dtype == np.float32
+        np.testing.assert_allclose(x.grad, np.asarray(want, dtype=np.float32), rtol=1e-6, atol=1e-7, equal_nan=True)

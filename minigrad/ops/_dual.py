@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from ..tensor import Tensor
 from ..tracing import Box, primitive
@@ -43,16 +44,8 @@ def _op(name: str) -> Any:
     return getattr(ops, name)
 
 
-def log1p_(x: Any) -> Any:
-    return _op("log1p")(x) if type(x) is Tensor else np.log1p(x)
-
-
 def sigmoid_(x: Any) -> Any:
-    if type(x) is Tensor:
-        return _op("sigmoid")(x)
-    from scipy.special import expit
-
-    return expit(x)
+    return _op("sigmoid")(x) if type(x) is Tensor else expit(x)
 
 
 def sign_(x: Any) -> np.ndarray:
@@ -100,7 +93,9 @@ def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
     ):
         np.multiply(view, mask, out=view, dtype=bits)
         return a
-    return np.asarray(np.multiply(view, mask, dtype=bits)).view(a.dtype)
+    out = np.empty(np.broadcast_shapes(a.shape, np.shape(mask)), dtype=a.dtype)  # owns its memory (no .base)
+    np.multiply(view, mask, out=out.view(bits), dtype=bits)
+    return out
 
 
 @primitive

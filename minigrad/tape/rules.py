@@ -55,7 +55,18 @@ RULES: dict[str, tuple[str, ...]] = {
     "logsumexp": ("g * exp({x} - {out})",),
     "softmax": ("{out} * (g - Σ g * {out})",),
     "log_softmax": ("g - exp({out}) * Σ g",),
-    "softmax_cross_entropy": ("g * (softmax({x}) - onehot(target)) = g * δ3",),
+    "softmax_cross_entropy": (
+        "g * (softmax({a}) - onehot(target)) = g * δ3",
+        "-g * log_softmax({a})",  # a probability target that requires grad
+    ),
+    # stable primitives (minigrad.ops.special)
+    "norm": ("g * {x} / {out} (0 where {out} = 0)",),
+    "log_sigmoid": ("g * sigmoid(-{x})",),
+    "softplus": ("g * sigmoid({x})",),
+    "logaddexp": ("g * exp({a} - {out})", "g * exp({b} - {out})"),
+    "log1p": ("g / (1 + {x})",),
+    "expm1": ("g * ({out} + 1)",),
+    "xlogy": ("g * log {b} (0 where {a} = 0, {b} <= 0)", "g * {a} / {b} (0 where {a} = 0)"),
     # mg.grad's identity node on a traced input
     "input": ("g",),
 }
