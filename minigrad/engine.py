@@ -202,7 +202,10 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
         result = fn(arg)
         if result is None:
             continue
-        new = result if type(g) is Tensor and type(result) is Tensor else np.asarray(_value(result))
+        if type(g) is Tensor:  # a recorded pass: keep a Tensor (a constant if the hook returned an array)
+            new = result if type(result) is Tensor else Tensor(np.asarray(result, dtype=g.dtype))
+        else:
+            new = np.asarray(_value(result))
         if new.shape != g.shape:
             raise RuntimeError(
                 f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned a gradient of shape "
