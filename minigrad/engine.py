@@ -236,7 +236,10 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
         result = fn(arg)
         if result is None:
             continue
-        new = result if type(g) is Tensor and type(result) is Tensor else np.asarray(_value(result))
+        if type(g) is Tensor:  # a recorded pass: keep a Tensor (a constant if the hook returned an array)
+            new = result if type(result) is Tensor else Tensor(np.asarray(result, dtype=g.dtype))
+        else:
+            new = np.asarray(_value(result))
         if new.shape != g.shape:
             raise RuntimeError(
                 f"register_hook: the hook {getattr(fn, '__name__', fn)!r} returned a gradient of shape "
@@ -311,11 +314,18 @@ def backward(
     if create_graph:
         with _set_grad_enabled(True):
             arrived = _walk(root, Tensor(g), None, None, retain_graph, True, hook)
-    else:
-        arrived = _walk(root, g, None, None, retain_graph, False, hook)
+        for leaf, g in arrived.values():
+            _accumulate(leaf, g, True, set())
+        return
+    arrived = _walk(root, g, None, None, retain_graph, False, hook)
     owned: set[int] = set()
     for leaf, g in arrived.values():
-        _accumulate(leaf, g, create_graph, owned)
+        # Each leaf gets an array of its own: copies where the walk handed the same
+        # array (or a view, or a NumPy scalar) to several places.
+        if type(g) is not np.ndarray or g.base is not None or id(g) in owned or not g.flags.writeable:
+            g = np.array(g, dtype=leaf.data.dtype)
+        owned.add(id(g))
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def _backward_into(

@@ -25,6 +25,10 @@ passed through or sliced) are skipped. When
 no write happened since the oldest node being walked, backward does one
 integer comparison per node.
 
+A recorded write into a view of a tensor in the graph writes that tensor's
+memory too, so the ops that used it raise at backward (PyTorch rebases the
+view's base instead; minigrad does not).
+
 Writes through ``.data`` (``x.data += 1``) stay unchecked, as in PyTorch;
 ``mg.detect_anomaly()`` catches them.
 """

@@ -165,8 +165,16 @@ class Tensor:
     are copied into a new array (float64 for floats); NumPy arrays keep their
     dtype. A constant shares memory with the array passed in; a tensor that
     requires grad owns a copy, because optimizers update ``.data`` in place and
-    minigrad never writes into arrays a user handed it. Integer and boolean
-    tensors are constants.
+    minigrad never writes into arrays a user handed it (except through the
+    in-place operators of a constant, as ``np.asarray`` would). Integer and
+    boolean tensors are constants; other dtypes (complex, strings, objects,
+    datetimes) are a ``TypeError``.
+
+    Beyond PyTorch's and NumPy's usual API: in-place operators and
+    ``t[idx] = v`` (rules and version counters in ``minigrad.inplace``), NumPy
+    functions on Tensors (``minigrad._numpy_api``), Python conversions
+    (``float``, ``int``, ``bool``, ``operator.index``, ``round``, ``//``, ``%``),
+    and ``requires_grad_``, ``retain_grad``, ``register_hook``.
     """
 
     __slots__ = (

@@ -160,3 +160,13 @@ def test_module_zero_grad_set_to_none():
     assert all(type(p.grad) is np.ndarray and not p.grad.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
+
+
+def test_hook_under_create_graph_gets_a_recorded_gradient_and_may_return_an_array():
+    x = mg.Tensor(2.0, requires_grad=True)
+    y = x**3
+    seen = []
+    y.register_hook(lambda g: seen.append(type(g)) or np.array(2.0))
+    (y * 1.0).backward(create_graph=True)
+    assert seen == [mg.Tensor]
+    assert isinstance(x.grad, mg.Tensor) and x.grad.item() == pytest.approx(2.0 * 3 * 4.0)

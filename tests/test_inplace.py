@@ -275,3 +275,12 @@ def test_a_training_loop_with_inplace_updates_runs_without_false_alarms():
         W.grad = None
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_recorded_write_into_a_view_of_a_graph_tensor_raises_instead_of_a_wrong_gradient():
+    x = mg.Tensor(np.arange(1.0, 7.0), requires_grad=True)
+    y = mg.exp(x)
+    h = y.reshape(2, 3)  # a view of y's memory
+    h[0] = 0.0  # recorded on h; also writes y's memory
+    with pytest.raises(RuntimeError, match="in-place"):
+        h.sum().backward()
