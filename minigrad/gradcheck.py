@@ -64,7 +64,8 @@ from typing import Any
 import numpy as np
 
 from .engine import _toposort
-from .functional import grad
+from .forward import ForwardModeError
+from .functional import grad, jvp
 from .numerical import central_differences
 from .tensor import Tensor, no_grad
 
@@ -182,17 +183,22 @@ class InputCheck:
 
 @dataclass(eq=False, repr=False)
 class GradcheckReport:
-    """Everything ``gradcheck`` compared: one ``InputCheck`` per checked input and order."""
+    """Everything ``gradcheck`` compared: one ``InputCheck`` per checked input and order.
+
+    ``forward`` holds the forward-mode rows (one per order: ``jvp`` against
+    reverse mode); they count for ``passed`` and the printed table, not for ``ratio``.
+    """
 
     checks: list[InputCheck]
     rtol: float
     atol: float
     dtype: np.dtype
     function: str = "f"
+    forward: list[InputCheck] = field(default_factory=list)
     failures: list[InputCheck] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.failures = [c for c in self.checks if not c.passed]
+        self.failures = [c for c in self.checks + self.forward if not c.passed]
 
     @property
     def passed(self) -> bool:
@@ -207,7 +213,7 @@ class GradcheckReport:
         return _ratio(a, n)
 
     def __repr__(self) -> str:
-        n = len(self.checks)
+        n = len(self.checks) + len(self.forward)
         verdict = f"{n} checks passed" if self.passed else f"{len(self.failures)} of {n} checks FAILED"
         return f"<GradcheckReport of {self.function}: {verdict}, ratio {self.ratio:.3g}>"
 
@@ -219,13 +225,14 @@ class GradcheckReport:
         raise KeyError(label)
 
     def __str__(self) -> str:
-        verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {len(self.checks)} checks)"
+        total = len(self.checks) + len(self.forward)
+        verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {total} checks)"
         lines = [
             f"gradcheck of {self.function}: {verdict}; rtol={self.rtol:g}, atol={self.atol:g}, {self.dtype}",
             f"  {'input':<16} {'shape':<12} {'order':>5} {'max abs err':>12} {'max rel err':>12} "
             f"{'norm(a-n)/norm(a+n)':>20}",
         ]
-        for c in self.checks:
+        for c in self.checks + self.forward:
             lines.append(
                 f"  {c.label:<16} {str(c.autodiff.shape):<12} {c.order:>5} {c.max_abs_error:>12.3g} "
                 f"{c.max_rel_error:>12.3g} {c.ratio:>20.3g}{'' if c.passed else '  FAIL'}"
@@ -290,6 +297,7 @@ def gradcheck(
     order: int = 1,
     seed: int = 0,
     raise_exception: bool = True,
+    forward: bool = True,
 ) -> GradcheckReport:
     """Check autodiff gradients of ``f`` against central differences, for every checked input.
 
@@ -310,6 +318,13 @@ def gradcheck(
     central difference can be taken (x at the edge of f's domain) fails with
     the reason in words. Raises ValueError if f's output does not depend on any
     checked input (a constant function has no gradient to check).
+
+    ``forward=True`` (the default) also checks forward mode at every order: the
+    JVP ⟨w, J v⟩ along random directions v (``mg.jvp``, each op's JVP rule) must
+    equal the same number from reverse mode, Σ_i ⟨∂L/∂x_i, v_i⟩ (the
+    transposition identity), within the same tolerances; a row labelled
+    "forward mode" in the report. An op without a JVP rule (a custom op given
+    none) skips that row with a ``GradcheckWarning`` naming it.
 
     Returns a ``GradcheckReport``; if any check fails, raises ``GradcheckError``
     (an ``AssertionError`` carrying the report) unless ``raise_exception=False``.
@@ -355,7 +370,7 @@ def gradcheck(
 
     saved = [(t, t.grad) for t in inputs if isinstance(t, Tensor)]
     try:
-        checks = []
+        checks, forward_checks = [], []
         for k, level in enumerate(levels, start=1):
             auto = grad(level, tuple(range(len(arrays))))(*arrays)
             found = central_differences(level, *arrays, eps=eps)
@@ -368,10 +383,14 @@ def gradcheck(
                 if not check.passed and not check.unchecked:
                     check.note = _kink_note(level, arrays, i, check, found.steps[i])
                 checks.append(check)
+            if forward:
+                forward_check = _forward_check(level, arrays, auto, rng, k, rtol, atol, function_name(f))
+                if forward_check is not None:
+                    forward_checks.append(forward_check)
     finally:
         for t, g in saved:
             t.grad = g
-    report = GradcheckReport(checks, rtol, atol, dtype, function_name(f))
+    report = GradcheckReport(checks, rtol, atol, dtype, function_name(f), forward_checks)
     if raise_exception and not report.passed:
         raise GradcheckError(report)
     return report
@@ -427,6 +446,35 @@ def _rounding_floor(level: Callable[..., Tensor], arrays: list[np.ndarray], step
     for a, h in zip(arrays, steps):
         floors.append(4 * max(eps_out, np.finfo(a.dtype).eps) * magnitude / h)
     return floors
+
+
+def _forward_check(
+    level: Callable[..., Tensor],
+    arrays: list[np.ndarray],
+    reverse: Sequence[Any],
+    rng: np.random.Generator,
+    order: int,
+    rtol: float,
+    atol: float,
+    name: str,
+) -> InputCheck | None:
+    """Forward mode against reverse mode: J v by ``jvp`` equals Σ_i ⟨∂level/∂x_i, v_i⟩ (None if no JVP rule)."""
+    vs = [_signed_weights(rng, a.shape) for a in arrays]
+    try:
+        _, tangent = jvp(level, tuple(arrays), tuple(vs))
+    except ForwardModeError as e:
+        warnings.warn(f"gradcheck of {name}: forward mode not checked: {e}", GradcheckWarning, stacklevel=3)
+        return None
+    by_reverse = sum(float(np.sum(np.asarray(g.data) * v)) for g, v in zip(reverse, vs))
+    return InputCheck(
+        "forward mode",
+        -1,
+        order,
+        np.asarray(tangent.data, dtype=np.float64).reshape(1),
+        np.array([by_reverse]),
+        rtol,
+        atol,
+    )
 
 
 def _directional(level: Callable[..., Tensor], vs: list[np.ndarray]) -> Callable[..., Tensor]:
