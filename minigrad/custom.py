@@ -87,11 +87,14 @@ class CustomOp:
     def _jvps(self, inputs: tuple[Tensor, ...], residuals: Any) -> tuple[Callable[..., Any], ...]:
         """One JVP per input: ``jvp(residuals, *tangents)`` with zeros for the other inputs' tangents."""
 
+        jvp = self.jvp
+        assert jvp is not None  # only called for ops given a JVP rule
+
         def make(i: int) -> Callable[..., Any]:
             def rule(t: Any, out: Any, *parents: Any) -> Any:
                 tangents = [np.zeros_like(p.data if isinstance(p, Tensor) else p) for p in parents]
                 tangents[i] = np.asarray(t.data if isinstance(t, Tensor) else t)
-                result = np.asarray(self.jvp(residuals, *tangents))
+                result = np.asarray(jvp(residuals, *tangents))
                 if isinstance(t, Tensor) and (t.requires_grad or out.requires_grad):
                     # NumPy code has no derivative: differentiating this tangent again must fail loudly.
                     return record(f"{self.name}.jvp", result, (t, *parents), (self._refuse,) * (1 + len(parents)))

@@ -185,7 +185,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
 
 def _dot_all(outs: list[Tensor], cotangents: list[Any]) -> Tensor:
     """Σ_i <out_i, cotangent_i>: one scalar whose gradient is the VJP of every output at once."""
-    total = None
+    total: Any = None
     for y, c in zip(outs, cotangents):
         c = c.data if isinstance(c, Tensor) else c if type(c) is Box else np.asarray(c, dtype=y.dtype)
         if c.shape != y.shape:
@@ -254,7 +254,7 @@ def _primal(x: Any) -> Tensor:
     if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    data = x.data if isinstance(x, Tensor) else x
+    data: Any = x.data if isinstance(x, Tensor) else x
     if type(data) is not Box:
         data = np.asarray(data)
     if data.dtype.kind != "f":

@@ -427,8 +427,10 @@ def _tolerances(
     if np.finfo(dtype).eps < np.finfo(np.float64).eps:
         dtype = np.dtype(np.float64)  # long double: float64's tolerances are safe
     default = TOLERANCES.get(np.dtype(dtype))
-    if default is None and (rtol is None or atol is None):
-        raise ValueError(f"gradcheck: no default tolerances for {dtype}; pass rtol and atol")
+    if default is None:
+        if rtol is None or atol is None:
+            raise ValueError(f"gradcheck: no default tolerances for {dtype}; pass rtol and atol")
+        return rtol, atol
     return (default[0] if rtol is None else rtol), (default[1] if atol is None else atol)
 
 

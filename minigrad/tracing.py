@@ -119,7 +119,7 @@ _NUMPY = os.path.dirname(np.__file__)
 
 def user_site() -> str:
     """``file:line`` of the innermost frame outside NumPy and this compiler (a minigrad op, or the user's code)."""
-    frame = sys._getframe(2)
+    frame: Any = sys._getframe(2)
     while frame is not None:
         path = frame.f_code.co_filename
         if not (path.startswith(_HERE) or path == _THIS or path.startswith(_NUMPY)):
@@ -130,7 +130,7 @@ def user_site() -> str:
 
 def _user_line() -> str:
     """``file:line`` of the innermost frame outside the minigrad package and NumPy (the user's own line)."""
-    frame = sys._getframe(2)
+    frame: Any = sys._getframe(2)
     inner = None
     while frame is not None:
         path = frame.f_code.co_filename
@@ -346,6 +346,12 @@ class Box:
     def T(self) -> Any:
         return emit("method", "transpose", (self,), {})
 
+    def __pos__(self) -> Box:
+        return self
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+        return emit("method", "astype", (self, dtype, *args), kwargs)
+
 
 def _method(name: str) -> Any:
     def method(self: Box, *args: Any, **kwargs: Any) -> Any:
@@ -356,7 +362,7 @@ def _method(name: str) -> Any:
 
 
 for _name in (
-    "sum mean max min prod cumsum any all reshape transpose swapaxes astype copy ravel flatten squeeze "
+    "sum mean max min prod cumsum any all reshape transpose swapaxes copy ravel flatten squeeze "
     "clip argmax argmin dot var std repeat nonzero round conj"
 ).split():
     setattr(Box, _name, _method(_name))
@@ -368,6 +374,7 @@ def _binary(ufunc: Any, reflected: bool) -> Any:
     return lambda self, other: ufunc(self, other)
 
 
+# Operators are NumPy's: & | ^ are bitwise (on boolean masks, logical), == and != compare elementwise.
 for _dunder, _ufunc in {
     "add": np.add,
     "sub": np.subtract,
@@ -377,24 +384,20 @@ for _dunder, _ufunc in {
     "mod": np.remainder,
     "pow": np.power,
     "matmul": np.matmul,
-    "and": np.logical_and,
-    "or": np.logical_or,
-    "xor": np.logical_xor,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
 }.items():
     setattr(Box, f"__{_dunder}__", _binary(_ufunc, False))
     setattr(Box, f"__r{_dunder}__", _binary(_ufunc, True))
-for _dunder, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}.items():
+for _dunder, _ufunc in {
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}.items():
     setattr(Box, f"__{_dunder}__", _binary(_ufunc, False))
-Box.__eq__ = _binary(np.equal, False)  # type: ignore[assignment,method-assign]
-Box.__ne__ = _binary(np.not_equal, False)  # type: ignore[assignment,method-assign]
-Box.__neg__ = lambda self: np.negative(self)  # type: ignore[method-assign]
-Box.__pos__ = lambda self: self  # type: ignore[method-assign]
-Box.__abs__ = lambda self: np.absolute(self)  # type: ignore[method-assign]
-Box.__invert__ = lambda self: np.invert(self)  # type: ignore[method-assign]
-# Bitwise & | ^ on boolean masks: NumPy's own operators are bitwise.
-Box.__and__ = _binary(np.bitwise_and, False)  # type: ignore[method-assign]
-Box.__rand__ = _binary(np.bitwise_and, True)  # type: ignore[method-assign]
-Box.__or__ = _binary(np.bitwise_or, False)  # type: ignore[method-assign]
-Box.__ror__ = _binary(np.bitwise_or, True)  # type: ignore[method-assign]
-Box.__xor__ = _binary(np.bitwise_xor, False)  # type: ignore[method-assign]
-Box.__rxor__ = _binary(np.bitwise_xor, True)  # type: ignore[method-assign]
+for _dunder, _unary in {"neg": np.negative, "abs": np.absolute, "invert": np.invert}.items():
+    setattr(Box, f"__{_dunder}__", lambda self, fn=_unary: fn(self))

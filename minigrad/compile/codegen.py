@@ -73,8 +73,9 @@ class _Writer:
             return f"np.{value.dtype.name}({value.item()!r})"
         if isinstance(value, np.dtype):
             return f"np.dtype({value.name!r})"
-        if isinstance(value, type) and getattr(np, value.__name__, None) is value:
-            return f"np.{value.__name__}"
+        type_name = str(getattr(value, "__name__", ""))
+        if isinstance(value, type) and getattr(np, type_name, None) is value:
+            return f"np.{type_name}"
         if c.index not in self.const_names:
             base = "c" if isinstance(value, np.ndarray) else type(value).__name__.lower()
             name = self.namer.fresh(base)
@@ -83,12 +84,13 @@ class _Writer:
         return self.const_names[c.index]
 
     def function(self, fn: Any) -> str:
-        name = getattr(fn, "__name__", None)
+        name: Any = getattr(fn, "__name__", None)
         if name and getattr(np, name, None) is fn:
             return f"np.{name}"
-        owner = getattr(fn, "__self__", None)  # a ufunc method: np.add.reduce
-        if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
-            return f"np.{owner.__name__}.{name}"
+        owner: Any = getattr(fn, "__self__", None)  # a ufunc method: np.add.reduce
+        owner_name = str(getattr(owner, "__name__", ""))
+        if isinstance(owner, np.ufunc) and getattr(np, owner_name, None) is owner:
+            return f"np.{owner_name}.{name}"
         if id(fn) not in self.fn_names:
             label = self.namer.fresh(name or "fn")
             self.fn_names[id(fn)] = label
