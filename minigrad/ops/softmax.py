@@ -208,7 +208,8 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     def jvp_t(tt, out, z, target):
         return reduce(where_(value(tt) != 0, neg_log_softmax(z) * tt, 0))
 
-    if not labels and isinstance(target, Tensor) and target.requires_grad:
+    # The target is an input when something differentiates it: reverse mode (requires grad) or forward mode (a tangent).
+    if not labels and isinstance(target, Tensor) and (target.requires_grad or target._tangents):
         return record("softmax_cross_entropy", data, (z, target), (vjp_z, vjp_t), (jvp_z, jvp_t))
     return record("softmax_cross_entropy", data, (z,), (vjp_z,), (jvp_z,))
 
