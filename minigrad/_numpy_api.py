@@ -108,7 +108,7 @@ def _op(name: str) -> Any:
 
 def _needs_grad(x: Any) -> bool:
     if type(x) is Tensor:
-        return x.requires_grad
+        return x.requires_grad or bool(x._tangents)  # reverse or forward mode would lose it
     if type(x) in (list, tuple):
         return any(_needs_grad(v) for v in x)
     if type(x) is dict:
@@ -128,7 +128,7 @@ def _data(x: Any) -> Any:
 
 def _lost(kind: str, name: str) -> TypeError:
     return TypeError(
-        f"{kind} {name!r} has no minigrad op, and applied to a Tensor that requires grad it would return a "
+        f"{kind} {name!r} has no minigrad op, and applied to a Tensor that requires grad (or carries a forward-mode tangent) it would return a "
         f"plain array: the graph would be lost. Use minigrad ops, or apply it to t.detach() (or t.data) "
         "if you want a constant"
     )

@@ -36,7 +36,7 @@ Writes through ``.data`` (``x.data += 1``) stay unchecked, as in PyTorch;
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -99,10 +99,10 @@ def check_versions(node: Tensor) -> None:
 
     Nodes whose VJPs read no values (every input passed through or sliced) are not checked.
     """
-    if all(v is passthrough or type(v) is Slice for v in node._vjps):
+    if all(v is passthrough or type(v) is Slice for v in cast(tuple, node._vjps)):  # a node on the walk has VJPs
         return
     seq = node._seq
-    for i, t in enumerate((node, *node._parents)):
+    for i, t in enumerate((node, *cast("tuple[Tensor, ...]", node._parents))):
         entry = _written.get(id(_owner(t.data)))
         if entry is not None and entry[0] > seq:
             what = f"its output (shape {t.shape})" if i == 0 else _describe_input(t, i - 1)
@@ -138,6 +138,8 @@ def _check_writable(t: Tensor, what: str) -> None:
 
 def _records(t: Tensor, other: Any) -> bool:
     """True if the write must be recorded: grad mode on and the tensor or the value requires grad."""
+    if t._tangents or (type(other) is Tensor and other._tangents):
+        return True  # forward mode: the write must carry the tangent, even under no_grad
     if not is_grad_enabled():
         return False
     return t.requires_grad or (type(other) is Tensor and other.requires_grad) or _holds_grad(other)

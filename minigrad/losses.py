@@ -32,6 +32,11 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _differentiated(x: Any) -> bool:
+    """A Tensor that reverse mode (requires grad) or forward mode (carries a tangent) differentiates."""
+    return isinstance(x, Tensor) and (x.requires_grad or bool(x._tangents))
+
+
 def _reduce(per_sample: Tensor, reduction: str, fn: str) -> Tensor:
     if reduction == "mean":
         return ops.mean(per_sample)
@@ -161,14 +166,13 @@ def cross_entropy(
         w = w.astype(logits.dtype)
     plain = w is None and eps == 0.0 and ignored is None
     if plain:
-        grad_target = isinstance(target, Tensor) and target.requires_grad
-        return ops.softmax_cross_entropy(logits, target if grad_target else t, reduction)
+        return ops.softmax_cross_entropy(logits, target if _differentiated(target) else t, reduction)
     logp = ops.log_softmax(logits, axis=-1)
     classes = logits.shape[-1]
     if not labels:
         if ignore_index != -100:
             raise ValueError(f"{fn}: ignore_index applies to integer labels only, not to probability targets")
-        y: Any = target if isinstance(target, Tensor) and target.requires_grad else t
+        y: Any = target if _differentiated(target) else t
         if eps:
             y = y * (1 - eps) + eps / classes
         per_class = _weighted(logp, y) if w is None else _weighted(logp, y) * w
