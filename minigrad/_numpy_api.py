@@ -129,8 +129,8 @@ def _data(x: Any) -> Any:
 def _lost(kind: str, name: str) -> TypeError:
     return TypeError(
         f"{kind} {name!r} has no minigrad op, and applied to a Tensor that requires grad (or carries a "
-        "forward-mode tangent) it would return a plain array: the graph would be lost. Use minigrad ops, or apply it to t.detach() (or t.data) "
-        "if you want a constant"
+        "forward-mode tangent) it would return a plain array: the graph would be lost. Use minigrad ops, "
+        "or apply it to t.detach() (or t.data) if you want a constant"
     )
 
 
