@@ -30,7 +30,8 @@ import linecache
 import os
 import sys
 import zlib
-from typing import Any
+from types import FrameType
+from typing import Any, cast
 
 import numpy as np
 
@@ -52,6 +53,8 @@ def is_anomaly_enabled() -> bool:
 
 class detect_anomaly:  # noqa: N801 - named like PyTorch's, used like no_grad
     """Check backward for nan/inf and stale arrays (per thread): ``with mg.detect_anomaly():`` or a decorator."""
+
+    _previous: list[bool]  # the anomaly modes to restore, one per open ``with`` block
 
     def __new__(cls, fn: Any = None) -> Any:
         self = super().__new__(cls)
@@ -90,11 +93,12 @@ class _Note:
 
 
 def _checksum(a: np.ndarray) -> int:
-    return zlib.crc32(np.ascontiguousarray(a).view(np.uint8).reshape(-1)) ^ hash(a.shape)
+    # an ndarray is a buffer; numpy's stubs declare __buffer__ only for Python >= 3.12
+    return zlib.crc32(np.ascontiguousarray(a).view(np.uint8).reshape(-1)) ^ hash(a.shape)  # type: ignore[arg-type]
 
 
 def _user_frame() -> Any:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
     return frame
@@ -102,27 +106,29 @@ def _user_frame() -> Any:
 
 def note(t: Tensor) -> None:
     """Called by ``record`` in anomaly mode: remember where ``t``'s op was made and what its backward reads."""
+    parents = cast("tuple[Tensor, ...]", t._parents)  # record() notes only nodes with inputs
     frame = _user_frame()
-    where, names = "an unknown place", (None,) * len(t._parents)
+    names: tuple[str | None, ...]  # the inputs' names where known
+    where, names = "an unknown place", (None,) * len(parents)
     if frame is not None:
         filename, line = frame.f_code.co_filename, frame.f_lineno
         code = linecache.getline(filename, line).strip()
         where = f"{filename}:{line}" + (f": {code}" if code else "")
         local = {id(v): k for k, v in frame.f_locals.items() if isinstance(v, Tensor)}
-        names = tuple(p.name or local.get(id(p)) for p in t._parents)
-    sums = tuple(_checksum(x.data) for x in (t, *t._parents))
+        names = tuple(p.name or local.get(id(p)) for p in parents)
+    sums = tuple(_checksum(x.data) for x in (t, *parents))
     t._anomaly = _Note(where, names, sums)
 
 
 def _input(node: Tensor, i: int, note: _Note | None) -> str:
-    p = node._parents[i]
+    p = cast("tuple[Tensor, ...]", node._parents)[i]  # a node that ran a backward has inputs
     name = (note.names[i] if note is not None else None) or p.name
     kind = "a leaf" if p._vjps is None else f"made by {p._op!r}"
     return f"input {i}" + (f" {name!r}" if name else "") + f" ({kind}, shape {p.shape}, dtype {p.dtype})"
 
 
 def _made(node: Tensor, note: _Note | None) -> str:
-    shapes = ", ".join(str(p.shape) for p in node._parents)
+    shapes = ", ".join(str(p.shape) for p in cast("tuple[Tensor, ...]", node._parents))  # it has inputs
     where = f", created at {note.where}" if note is not None else " (recorded outside detect_anomaly(): line unknown)"
     return f"{node._op!r} (inputs of shapes {shapes}{where})"
 
@@ -132,7 +138,7 @@ def check_inputs(node: Tensor) -> None:
     note = getattr(node, "_anomaly", None)
     if note is None:
         return
-    for i, x in enumerate((node, *node._parents)):
+    for i, x in enumerate((node, *cast("tuple[Tensor, ...]", node._parents))):  # it has inputs
         if _checksum(x.data) != note.sums[i]:
             what = f"the output (shape {node.shape})" if i == 0 else _input(node, i - 1, note)
             raise AnomalyError(
@@ -148,7 +154,7 @@ def check_grad(node: Tensor, parent: Tensor, g: Any) -> None:
     if np.isfinite(a).all():
         return
     note = getattr(node, "_anomaly", None)
-    i = next(k for k, p in enumerate(node._parents) if p is parent)
+    i = next(k for k, p in enumerate(cast("tuple[Tensor, ...]", node._parents)) if p is parent)  # it has inputs
     bad = np.argwhere(~np.isfinite(a))[0]
     kind = "nan" if np.isnan(a[tuple(bad)]) else "inf"
     raise AnomalyError(

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from . import anomaly, inplace
 from ._kernels import sum_rows
 from .forward import _state as _forward
-from .tensor import _RETAIN, Slice, Tensor, _set_grad_enabled, _value, anomaly_enabled, passthrough
+from .tensor import _RETAIN, VJP, Slice, Tensor, _set_grad_enabled, _value, anomaly_enabled, passthrough
 from .tracing import Box
 from .tracing import _state as _tracing
 
@@ -153,7 +153,8 @@ def _walk(
             g = _run_hooks(node, g)
         if watch:
             anomaly.check_inputs(node)
-        parents = node._parents
+        parents = cast("tuple[Tensor, ...]", node._parents)  # a node on the heap has parents
+        args: tuple[Any, ...] | None
         if create_graph:
             args = (g, node, *parents)
         elif len(parents) == 2:
@@ -162,8 +163,8 @@ def _walk(
             args = (g, node.data, parents[0].data)
         else:
             args = None  # many inputs: built only if a VJP needs them (a join's slices do not)
-        sent = [] if hook is not None else None
-        for parent, vjp in zip(parents, node._vjps):
+        sent: list[tuple[Tensor, Any]] | None = [] if hook is not None else None
+        for parent, vjp in zip(parents, cast("tuple[VJP, ...]", node._vjps)):  # not None: it has parents
             if not parent.requires_grad:
                 continue
             k = id(parent)
@@ -198,7 +199,7 @@ def _walk(
                 ends.append(parent)
             else:
                 heappush(heap, (-parent._seq, parent))
-        if hook is not None:
+        if hook is not None and sent is not None:  # sent is a list exactly when there is a hook
             hook(node, g, sent)
         if not retain_graph:
             node._parents = None
@@ -228,7 +229,7 @@ def _name_gradient(g: Any, parent: Tensor) -> None:
 def _run_hooks(t: Tensor, g: Any) -> Any:
     """Pass ``t``'s complete gradient through its hooks in order; keep it in ``.grad`` if ``retain_grad()``."""
     retain = False
-    for fn in t._hooks:
+    for fn in cast(list, t._hooks):  # called only for a tensor with hooks
         if fn is _RETAIN:
             retain = True
             continue
@@ -236,6 +237,7 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
         result = fn(arg)
         if result is None:
             continue
+        new: Any  # a Tensor in a recorded pass, else an array
         if type(g) is Tensor:  # a recorded pass: keep a Tensor (a constant if the hook returned an array)
             new = result if type(result) is Tensor else Tensor(np.asarray(result, dtype=g.dtype))
         else:
@@ -247,7 +249,7 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
             )
         g = new
     if retain and t._vjps is not None:
-        value = g if type(g) is Tensor else np.array(g, dtype=t.data.dtype)
+        value: Any = g if type(g) is Tensor else np.array(g, dtype=t.data.dtype)  # a Tensor under create_graph
         t.grad = value if t.grad is None else t.grad + value
     return g
 

@@ -13,13 +13,13 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .forward import _state as _forward
 from .forward import propagate
-from .tracing import Box
+from .tracing import Box, Trace
 from .tracing import _state as _tracing
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -88,6 +88,7 @@ class _GradSwitch:
     """
 
     _flag = True
+    _previous: list[bool]  # the grad modes to restore, one per open ``with`` block
 
     def __new__(cls, fn: Any = None) -> Any:
         self = super().__new__(cls)
@@ -137,7 +138,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if dtype is not None:
         array = np.array(data, dtype=_numeric_dtype(np.dtype(dtype), "Tensor"))
     elif isinstance(data, np.ndarray) or type(data) is Box:  # Box: an array traced by mg.compile
-        array = data
+        array = cast(np.ndarray, data)  # a Box stands in for an array while tracing
     else:
         array = np.asarray(data)
     _numeric_dtype(array.dtype, "Tensor", data)
@@ -190,6 +191,7 @@ class Tensor:
         "_anomaly",
         "_tangents",
     )
+    _anomaly: anomaly._Note  # set by detect_anomaly mode only (read with getattr)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
         array = _as_array(data, dtype)
@@ -613,7 +615,11 @@ class Slice:
 
 
 def record(
-    op: str, data: Any, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...], jvps: tuple[JVP, ...] | None = None
+    op: str,
+    data: Any,
+    parents: tuple[Tensor, ...],
+    vjps: tuple[VJP, ...],
+    jvps: tuple[JVP, ...] | JVP | None = None,
 ) -> Tensor:
     """Wrap an op's output; make it a graph node if recording and any parent requires grad.
 
@@ -622,7 +628,9 @@ def record(
     ``jvps[i](t, out, *parents)`` returns the tangent of the output carried by
     ``parents[i]``'s tangent ``t`` (any shape that broadcasts to the output's;
     forward mode sums the parents' contributions and broadcasts once).
-    ``passthrough`` serves as both (d out / d x = 1).
+    ``passthrough`` serves as both (d out / d x = 1). Ops with many inputs
+    (concatenate, stack) may pass one joint rule ``jvps(ts, out, *parents)``
+    instead, ``ts`` holding each parent's tangent or None.
     """
     t = _wrap(data)
     if not _open_switches or _mode.enabled:
@@ -639,7 +647,7 @@ def record(
     if _forward.visible:
         propagate(t, op, parents, jvps)
     if type(data) is Box:  # mg.compile is tracing: remember the op (and later the name) of this array
-        _tracing.trace.tensors.append(t)
+        cast(Trace, _tracing.trace).tensors.append(t)  # a Box exists only while a trace is open
         if data.tvar.role is None:
             data.tvar.role = op
     return t
