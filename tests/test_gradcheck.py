@@ -182,3 +182,30 @@ def test_at_a_kink_gradcheck_fails_and_says_why():
     # away from kinks, both pass.
     mg.gradcheck(mg.relu, np.array([-1.0, 0.05, 2.0]))
     mg.gradcheck(mg.abs, np.array([-0.05, 1.0]))
+
+
+def test_forward_mode_is_checked_against_reverse_mode_at_every_order():
+    def fwd(z):
+        a = np.tanh(z)
+        return a, a
+
+    def bwd(a, g):
+        return g * (1 - a**2)
+
+    right = mg.custom_vjp(fwd, bwd, name="tanh_ok", jvp=lambda a, t: t * (1 - a**2))
+    wrong = mg.custom_vjp(fwd, bwd, name="tanh_bad_jvp", jvp=lambda a, t: t * (1 - a))
+    x = np.array([0.3, -0.8, 1.1])
+    report = mg.gradcheck(right, x)
+    assert [c.label for c in report.forward] == ["forward mode"] and report.forward[0].passed
+    with pytest.raises(mg.GradcheckError, match="forward mode"):
+        mg.gradcheck(wrong, x)
+    assert mg.gradcheck(wrong, x, forward=False).passed  # the reverse-mode rows alone cannot see it
+    report = mg.gradcheck(lambda t: (mg.tanh(t) ** 3).sum(), x, order=2)
+    assert [c.order for c in report.forward] == [1, 2] and report.passed
+
+
+def test_an_op_without_a_jvp_rule_skips_the_forward_row_with_a_warning():
+    no_jvp = mg.custom_vjp(lambda z: (z * 2, None), lambda r, g: g * 2, name="double")
+    with pytest.warns(mg.GradcheckWarning, match="double"):
+        report = mg.gradcheck(no_jvp, np.array([1.0, 2.0]))
+    assert report.passed and report.forward == []
