@@ -162,7 +162,9 @@ def assert_gradients_match(
     eps: float | None = None,
     seed: int = 0,
 ) -> GradcheckReport:
-    """Assert that autodiff of ``f`` matches central differences for every checked input, up to ``order``.
+    """Assert that autodiff of ``f`` matches central differences for every checked input, up to ``order``,
+    in both modes: reverse mode against central differences, and forward mode (``mg.jvp`` along random
+    directions, each op's JVP rule) against reverse mode, ⟨u, J v⟩ computed both ways.
 
     ``mg.gradcheck`` with its default tolerances (see the module docstring);
     raises ``mg.GradcheckError`` (an ``AssertionError``) with a readable report.
