@@ -57,7 +57,7 @@ ALIASES = {
     "min": "min",
 }
 # Keywords whose names differ (None: pass the value positionally after the first argument).
-KEYWORDS = {
+KEYWORDS: dict[str, dict[str, str | None]] = {  # None: the keyword becomes a positional argument
     "clip": {"a_min": "lo", "a_max": "hi", "min": "lo", "max": "hi"},
     "where": {"condition": "cond", "x": "a", "y": "b"},
     "reshape": {"newshape": None, "shape": None},
@@ -177,14 +177,15 @@ _SIGNATURES: dict[Any, inspect.Signature | None] = {}
 def _call(fn: Any, name: str, args: tuple, kwargs: dict) -> Any:
     """Call the op with NumPy's arguments, renaming keywords; a keyword the op lacks is a TypeError."""
     renames = KEYWORDS.get(ALIASES.get(name, name), {})
-    args = list(args)
-    kw = {}
+    positional = list(args)
+    kw: dict[str, Any] = {}
     for key, v in kwargs.items():
         if key in renames:
-            if renames[key] is None:
-                args.append(v)
+            new = renames[key]
+            if new is None:
+                positional.append(v)
             else:
-                kw[renames[key]] = v
+                kw[new] = v
         else:
             kw[key] = v
     if fn not in _SIGNATURES:
@@ -195,12 +196,12 @@ def _call(fn: Any, name: str, args: tuple, kwargs: dict) -> Any:
     sig = _SIGNATURES[fn]
     if sig is not None:
         try:
-            sig.bind(*args, **kw)
+            sig.bind(*positional, **kw)
         except TypeError as e:
             raise TypeError(
                 f"np.{name} on a Tensor runs minigrad.{fn.__name__}{sig}, which cannot take these arguments: {e}"
             ) from None
-    return fn(*args, **kw)
+    return fn(*positional, **kw)
 
 
 # -- the ops behind //, % and round() ------------------------------------------------

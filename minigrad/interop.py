@@ -20,7 +20,7 @@ The training/eval mode is carried over.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -68,13 +68,13 @@ def _activation_to_torch(torch: Any, m: nn.Module) -> Any:
         nn.ReLU: lambda: tnn.ReLU(),
         nn.SiLU: lambda: tnn.SiLU(),
         nn.LogSigmoid: lambda: tnn.LogSigmoid(),
-        nn.GELU: lambda: tnn.GELU(approximate=m.approximate),
-        nn.LeakyReLU: lambda: tnn.LeakyReLU(m.negative_slope),
-        nn.ELU: lambda: tnn.ELU(m.alpha),
-        nn.Softplus: lambda: tnn.Softplus(m.beta, m.threshold),
-        nn.LogSoftmax: lambda: tnn.LogSoftmax(dim=m.axis),
-        nn.Softmax: lambda: tnn.Softmax(dim=m.axis),
-    }
+        nn.GELU: lambda: tnn.GELU(approximate=cast(nn.GELU, m).approximate),
+        nn.LeakyReLU: lambda: tnn.LeakyReLU(cast(nn.LeakyReLU, m).negative_slope),
+        nn.ELU: lambda: tnn.ELU(cast(nn.ELU, m).alpha),
+        nn.Softplus: lambda: tnn.Softplus(cast(nn.Softplus, m).beta, cast(nn.Softplus, m).threshold),
+        nn.LogSoftmax: lambda: tnn.LogSoftmax(dim=cast(nn.LogSoftmax, m).axis),
+        nn.Softmax: lambda: tnn.Softmax(dim=cast(nn.Softmax, m).axis),
+    }  # each rule runs only for its own type of m (hence the casts)
     make = table.get(type(m))
     return None if make is None else make()
 
@@ -235,6 +235,7 @@ def _from_torch_module(torch: Any, t: Any) -> Any:
     if type(t) in simple:
         return simple[type(t)]()
     dtype = next((p.detach().numpy().dtype for p in t.parameters()), np.float64)
+    m: nn.Module
     if isinstance(t, tnn.Sequential):
         return nn.Sequential(*(_from_torch_module(torch, c) for c in t))
     if isinstance(t, tnn.Linear):
@@ -250,9 +251,9 @@ def _from_torch_module(torch: Any, t: Any) -> Any:
     elif isinstance(t, tnn.LayerNorm):
         m = nn.LayerNorm(t.normalized_shape, t.eps, t.elementwise_affine, t.bias is not None, dtype=dtype)
     elif isinstance(t, (tnn.BatchNorm1d, tnn.BatchNorm2d)):
-        cls = nn.BatchNorm2d if isinstance(t, tnn.BatchNorm2d) else nn.BatchNorm1d
+        norm_cls = nn.BatchNorm2d if isinstance(t, tnn.BatchNorm2d) else nn.BatchNorm1d
         dtype = t.running_mean.numpy().dtype if t.running_mean is not None else dtype
-        m = cls(t.num_features, t.eps, t.momentum, t.affine, t.track_running_stats, dtype=dtype)
+        m = norm_cls(t.num_features, t.eps, t.momentum, t.affine, t.track_running_stats, dtype=dtype)
     else:
         raise TypeError(f"from_torch: no minigrad equivalent known for {type(t).__name__}")
     _load_into(m, _torch_groups(torch, t))
