@@ -269,3 +269,36 @@ def test_buffer_plan_reuses_a_dead_intermediate():
     s = _eqn(t, "method", "sum", (b,), shape=())
     plan = plan_buffers(t.eqns, [s], [x])
     assert plan == {b.id: a}
+
+
+# -- the ops added since: elementary functions, stable primitives, special points ------------
+from .edge_table import ROWS  # noqa: E402
+from .test_array_ops import ELEMENTARY, _inputs  # noqa: E402
+
+
+@pytest.mark.parametrize("name, ref, domain", ELEMENTARY, ids=[e[0] for e in ELEMENTARY])
+@given(data=st.data())
+def test_every_elementary_op_compiles(name, ref, domain, data):
+    x = data.draw(_inputs(shapes(max_dims=2, max_side=3), domain))
+    assert_compiled_matches(getattr(mg, name), x, rtol=1e-11)
+
+
+@pytest.mark.parametrize("name", ["norm", "log_sigmoid", "softplus", "log1p", "expm1"])
+@given(data=st.data())
+def test_stable_primitives_compile(name, data):
+    x = data.draw(arrays(shapes(min_dims=1, max_dims=2, max_side=3), "positive" if name == "norm" else "real"))
+    assert_compiled_matches(getattr(mg, name), x, rtol=1e-11)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_compiled_gradients_keep_every_special_point_convention(row):
+    # The table's inputs sit at 0, ±inf, nan, ties and domain edges: the compiled program must
+    # select, guard and split exactly as eager minigrad does (nan where eager gives nan).
+    inputs = [np.asarray(x, dtype=np.float64) for x in row.inputs]
+    argnums = tuple(range(len(inputs)))
+    f = lambda *xs: row.f(*xs).sum()  # noqa: E731
+    with np.errstate(all="ignore"):
+        eager = mg.grad(f, argnums)(*inputs)
+        compiled = mg.compile(mg.grad(f, argnums))(*inputs)
+    for e, c in zip(eager, compiled):
+        np.testing.assert_array_equal(c.data, e.data)

@@ -70,7 +70,10 @@ class _Writer:
     def const(self, c: Const) -> str:
         value = self.consts[c.index]
         if isinstance(value, np.generic) and value.dtype.kind in "fiub" and value.ndim == 0:
-            return f"np.{value.dtype.name}({value.item()!r})"
+            item = value.item()
+            if isinstance(item, float) and not np.isfinite(item):
+                return f"np.{value.dtype.name}({str(item)!r})"  # np.float64('inf'): no bare inf in the source
+            return f"np.{value.dtype.name}({item!r})"
         if isinstance(value, np.dtype):
             return f"np.dtype({value.name!r})"
         type_name = str(getattr(value, "__name__", ""))

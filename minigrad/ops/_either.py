@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from ..tracing import asarray
 
 __all__ = ["either", "select", "zeros_like_", "full_tangent", "is_tensor"]
 
@@ -47,7 +48,7 @@ def select(cond: np.ndarray, a: Any, b: Any) -> Any:
 
 def zeros_like_(x: Any, shape: tuple[int, ...] | None = None) -> Any:
     """Zeros of ``x``'s dtype (and shape, unless given): a constant Tensor on the recorded path."""
-    data = x.data if type(x) is Tensor else np.asarray(x)
+    data = x.data if type(x) is Tensor else asarray(x)
     z = np.zeros(data.shape if shape is None else shape, dtype=data.dtype)
     return _wrap(z) if type(x) is Tensor else z
 

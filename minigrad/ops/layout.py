@@ -14,11 +14,12 @@ names the op and the shapes involved.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, record
+from ..tracing import asarray
 from ._dual import normalize_axis
 from ._either import either, full_tangent, select
 from .shape import scatter_add
@@ -46,7 +47,7 @@ def one_axis(axis: Any, ndim: int, op: str) -> int:
     """``axis`` (a single int, possibly negative) as a non-negative axis; ValueError naming ``op`` otherwise."""
     if not isinstance(axis, (int, np.integer)):
         raise ValueError(f"{op}: axis must be a single int, got {axis!r}")
-    return normalize_axis(int(axis), ndim, op)[0]
+    return cast("tuple[int, ...]", normalize_axis(int(axis), ndim, op))[0]  # an int axis gives a tuple, not None
 
 
 def _numpy(op: str, fn: Any, x: Tensor, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -303,7 +304,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
     VJP: scatter-add g back to the picked positions (repeated indices add up).
     """
     arr = as_tensor(arr)
-    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    indices = asarray(indices.data if isinstance(indices, Tensor) else indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"take_along_axis: indices must be integers, got dtype {indices.dtype}")
     try:
@@ -354,10 +355,10 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     n = data.shape[-1]
     rows = np.arange(n) + max(-offset, 0)
     cols = np.arange(n) + max(offset, 0)
-    index: list[Any] = [slice(None)] * x.ndim
+    axes_index: list[Any] = [slice(None)] * x.ndim
     # Both index arrays in the middle of slices: NumPy puts the picked axis first; move it last.
-    index[a1], index[a2] = rows, cols
-    index = tuple(index)
+    axes_index[a1], axes_index[a2] = rows, cols
+    index = tuple(axes_index)
     shape = x.shape
     first = min(a1, a2)
     adjacent = abs(a1 - a2) == 1
