@@ -232,6 +232,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
     """Sum of products over ``axes`` of a and b, as ``np.tensordot``: an int N pairs a's last N axes with
     b's first N; a pair of sequences (or ints) names them. Result: a's free axes then b's free axes."""
     a, b = as_tensor(a), as_tensor(b)
+    a_axes: list[Any]  # Python or NumPy ints, as given
+    b_axes: list[Any]
     if isinstance(axes, (int, np.integer)):
         a_axes, b_axes = list(range(a.ndim - int(axes), a.ndim)), list(range(int(axes)))
     else:

@@ -20,7 +20,7 @@ All of this is branch free (no Python test on values), so a tracer sees one prog
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -87,7 +87,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / Σ e^x along ``axis`` (0 on an all -inf row).  VJP: out ∘ (g - Σ g∘out); JVP the same in t."""
     x = as_tensor(x)
-    (ax,) = normalize_axis(axis, x.ndim, "softmax")
+    (ax,) = cast("tuple[int]", normalize_axis(axis, x.ndim, "softmax"))  # an int axis gives one axis
     e = np.exp(x.data - _shift(x.data, ax))
     se = _sum_keep(e, ax)
     data = e / (se + (se == 0))
@@ -104,7 +104,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     VJP: g - softmax(x) Σ g; JVP: t - Σ softmax(x) t; both 0 on an all -inf row.
     """
     x = as_tensor(x)
-    (ax,) = normalize_axis(axis, x.ndim, "log_softmax")
+    (ax,) = cast("tuple[int]", normalize_axis(axis, x.ndim, "log_softmax"))  # an int axis gives one axis
     s = x.data - _shift(x.data, ax)
     live, log_se = _safe_log(_sum_keep(np.exp(s), ax))
     data = s - log_se
