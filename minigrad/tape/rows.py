@@ -9,7 +9,9 @@ whole computation.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..engine import GraphFreedError, _toposort
 from ..tensor import Tensor
@@ -148,6 +150,9 @@ def graph_rows(root: Tensor) -> list[Row]:
     index = {id(t): i for i, t in enumerate(nodes)}
     dtypes: dict = {}  # str(dtype) is slow enough to matter on 60,000 rows
     rows = []
+    inputs: tuple[int, ...]
+    summed: tuple[tuple[int, ...], ...]
+    rules: tuple[str, ...]
     for i, t in enumerate(nodes):
         shape = t.data.shape
         if t._parents is None:
@@ -157,16 +162,17 @@ def graph_rows(root: Tensor) -> list[Row]:
             kind = OP
             parents = t._parents
             inputs = tuple(index[id(p)] for p in parents)
-            summed = _summed(t._op, shape, [p.data.shape for p in parents])
+            name = cast(str, t._op)  # a node with parents was made by an op
+            summed = _summed(name, shape, [p.data.shape for p in parents])
             ins = [labels[j] for j in inputs]
-            rules = _rules(t._op, labels[i], ins, [p.requires_grad for p in parents], summed)
+            rules = _rules(name, labels[i], ins, [p.requires_grad for p in parents], summed)
         op = t._op if kind == OP else None
         dtype = dtypes.get(t.data.dtype) or dtypes.setdefault(t.data.dtype, str(t.data.dtype))
         rows.append(Row(i, labels[i], t.name, kind, op, inputs, shape, dtype, t.requires_grad, summed, rules, t))
     return rows
 
 
-def shown_rows(rows: list[Row]) -> list[Row]:
+def shown_rows(rows: Sequence[Row]) -> list[Row]:
     """The rows tables and drawings show: all but scalar constants (written into their op), unless one is the output."""
     return [r for r in rows if not r.is_scalar_constant or r.index == rows[-1].index]
 
@@ -177,5 +183,5 @@ def caption(row: Row, rows: list[Row]) -> str:
         return row.kind
     args = [rows[i].label if rows[i].is_scalar_constant else "·" for i in row.inputs]
     if all(a == "·" for a in args):
-        return row.op
+        return cast(str, row.op)  # an OP row has its op
     return f"{row.op}({', '.join(args)})"

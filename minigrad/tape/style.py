@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -11,7 +13,7 @@ from .trace import Trace
 __all__ = ["STYLE", "LEGEND", "SIGMA", "rows_and_norms", "style_key", "node_lines", "sum_mark"]
 
 # kind -> (fill, edge colour, line style); the output gets its own style.
-STYLE = {
+STYLE: dict[str, tuple[str, str, Literal["solid", "dashed"]]] = {
     LEAF: ("#c7e9c0", "#31a354", "solid"),
     CONST: ("#f2f2f2", "#8c8c8c", "dashed"),
     OP: ("#dbe9f6", "#3a7dbf", "solid"),

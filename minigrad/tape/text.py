@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def forward_table(rows: Sequence[Row], max_rows: int | None = None) -> str:
 
     def line(r: Row) -> list[str]:
         inputs = _shorten(", ".join(rows[i].label for i in r.inputs), 40)
-        op = r.op if r.kind == OP else r.kind
+        op = cast(str, r.op) if r.kind == OP else r.kind  # an OP row has its op
         return [str(r.index), r.label, op, inputs, str(r.shape), r.dtype, "yes" if r.requires_grad else "-", r.rule]
 
     lines += [line(r) for r in head]
