@@ -129,7 +129,8 @@ def _is_scalar_const(x: Any, consts: list[Any], value: float) -> bool:
 
 
 def simplify(eqns: list[Eqn], outputs: list[Any], consts: list[Any]) -> tuple[list[Eqn], list[Any]]:
-    """Algebra that changes nothing but the work: x·1, 1·x, x+0, 0+x, x-0, x/1, same-shape reshape, same-dtype astype.
+    """Algebra that changes nothing but the work: x·1, 1·x, x+0, 0+x, x-0, x/1, same-shape reshape,
+    same-dtype astype, copy.
 
     An equation is replaced by its operand only when the result has exactly the
     operand's shape and dtype (so broadcasting or promotion is never skipped).
@@ -175,6 +176,8 @@ def _identity_operand(e: Eqn, consts: list[Any]) -> Var | None:
             return x
         if e.fn == "astype" and not e.kwargs:
             return x
+        if e.fn == "copy" and len(e.args) == 1 and not e.kwargs:
+            return x  # the program never writes into a variable a later line still reads (plan_buffers)
     return None
 
 
