@@ -59,7 +59,8 @@ def geometry(op: str, in_hw: Pair, kernel: Pair, stride: Pair, pads: tuple[Pair,
                 f"{op}: the input side {side} padded by ({lo}, {hi}) is smaller than the (dilated) kernel side {span}"
             )
         out.append((side + lo + hi - span) // s + 1)
-    return Geometry(tuple(in_hw), tuple(kernel), tuple(stride), tuple(pads), tuple(dilation), tuple(out))
+    # tuple() of a pair is typed tuple[int, ...]: each of these holds exactly two entries (zip above)
+    return Geometry(tuple(in_hw), tuple(kernel), tuple(stride), tuple(pads), tuple(dilation), tuple(out))  # type: ignore[arg-type]
 
 
 def windows(x: np.ndarray, geo: Geometry, fill: float = 0.0) -> np.ndarray:

@@ -442,7 +442,8 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     if any(pi * 2 > ki for pi, ki in zip(p, k)):
         raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
     d = _tuple(dilation, 2, op, "dilation")
-    return geometry(op, x.shape[2:], k, s, tuple((pi, pi) for pi in p), d)
+    # _tuple(..., 2, ...) checked that k, s, p and d are pairs; a pooled input is (N, C, H, W)
+    return geometry(op, x.shape[2:], k, s, tuple((pi, pi) for pi in p), d)  # type: ignore[arg-type]
 
 
 def max_pool2d(

@@ -97,6 +97,7 @@ class Module:
 
     def children(self) -> list[tuple[str, Module]]:
         """The direct submodules as (name, module), for ``repr``."""
+        seen: set[str]  # names of the children listed so far
         out, seen = [], set()
         for name, value in self._walk():
             if isinstance(value, Module) and not any(name.startswith(p + ".") for p in seen):

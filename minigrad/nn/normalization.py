@@ -10,7 +10,7 @@ training mode (``model.train()``; ``model.eval()`` freezes them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -66,6 +66,10 @@ class _BatchNorm(Module):
         self.weight = Tensor(np.ones(c), requires_grad=True, dtype=dtype) if affine else None
         self.bias = Tensor(np.zeros(c), requires_grad=True, dtype=dtype) if affine else None
         self.track_running_stats = track_running_stats
+        # the buffers: None exactly when not track_running_stats
+        self.running_mean: Tensor | None
+        self.running_var: Tensor | None
+        self.num_batches_tracked: Tensor | None
         if track_running_stats:
             self.running_mean = Tensor(np.zeros(c), dtype=dtype)
             self.running_var = Tensor(np.ones(c), dtype=dtype)
@@ -76,9 +80,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, variance 1, count 0."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            cast(Tensor, self.running_mean).data[...] = 0
+            cast(Tensor, self.running_var).data[...] = 1
+            cast(Tensor, self.num_batches_tracked).data[...] = 0
 
     def forward(self, x: Any) -> Tensor:
         ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
@@ -89,9 +93,10 @@ class _BatchNorm(Module):
         use_batch = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            tracked = cast(Tensor, self.num_batches_tracked)  # a buffer: track_running_stats
+            tracked.data[...] += 1
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(tracked.data)
         keep = self.training and self.track_running_stats
         return F.batch_norm(
             x,
