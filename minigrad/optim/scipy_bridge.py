@@ -74,7 +74,7 @@ class _ScipyMinimizer:
         the result has ``success=False`` and a message saying so.
         """
         # imported here, so that `import minigrad` stays light
-        from scipy.optimize import OptimizeResult, minimize  # type: ignore[import-untyped]
+        from scipy.optimize import OptimizeResult, minimize
 
         name = type(self).__name__
         flat = FlatParams(self.params)
