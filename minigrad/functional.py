@@ -46,23 +46,27 @@ def _input(x: Any, fn: str) -> Tensor:
     if isinstance(x, Tensor) and x.requires_grad:
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    data = x.data if isinstance(x, Tensor) else x
+    data = _float_data(x, fn)
     if type(data) is Box:  # traced by mg.compile: the same variable, now differentiated
-        if data.dtype.kind != "f":
-            raise TypeError(f"{fn}: cannot differentiate with respect to a {data.dtype} input")
         leaf = _wrap(data)
         leaf.requires_grad = True
     else:
-        array = np.asarray(data)
-        if array.dtype.kind != "f":
-            if array.dtype.kind in "iub":
-                array = array.astype(np.float64)
-            else:
-                raise TypeError(f"{fn}: cannot differentiate with respect to a {array.dtype} input")
-        leaf = Tensor(array, requires_grad=True)
+        leaf = Tensor(data, requires_grad=True)
     if isinstance(x, Tensor) and x._tangents:
         leaf._tangents = dict(x._tangents)  # the identity carries an outer jvp's tangent
     return leaf
+
+
+def _float_data(x: Any, fn: str) -> Any:
+    """The floating array (or traced Box) to differentiate at: integers and booleans become float64."""
+    data: Any = x.data if isinstance(x, Tensor) else x
+    if type(data) is not Box:
+        data = np.asarray(data)
+    if data.dtype.kind == "f":
+        return data
+    if data.dtype.kind in "iub":
+        return data.astype(np.float64)
+    raise TypeError(f"{fn}: cannot differentiate with respect to a {data.dtype} input")
 
 
 def _argnums(argnums: int | Sequence[int], nargs: int, fn: str) -> tuple[int, ...]:
@@ -254,15 +258,7 @@ def _primal(x: Any) -> Tensor:
     if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    data: Any = x.data if isinstance(x, Tensor) else x
-    if type(data) is not Box:
-        data = np.asarray(data)
-    if data.dtype.kind != "f":
-        if data.dtype.kind in "iub":
-            data = data.astype(np.float64)
-        else:
-            raise TypeError(f"jvp: cannot differentiate with respect to a {data.dtype} input")
-    return _wrap(data)
+    return _wrap(_float_data(x, "jvp"))
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
