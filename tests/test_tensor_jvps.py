@@ -13,7 +13,6 @@ import pytest
 import minigrad as mg
 import minigrad._numpy_api as numpy_api
 import minigrad.inplace as inplace
-import minigrad.ops.shape as shape_ops
 from minigrad.tensor import record as real_record
 
 
@@ -66,18 +65,6 @@ def test_setitem_jvps(monkeypatch):
     out = inplace.assign(x, idx, v)
     (_, vjps, jvps) = seen[-1]
     _check(lambda x, v: inplace.assign(mg.Tensor(x), idx, mg.Tensor(v)), [x, v], out, vjps, jvps, rng)
-
-
-@pytest.mark.parametrize("which", ["concatenate", "stack"])
-def test_join_jvps(monkeypatch, which):
-    rng = np.random.default_rng(2)
-    seen = _capture(monkeypatch, shape_ops)
-    a = mg.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
-    b = mg.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
-    join = getattr(mg, which)
-    out = join([a, b], axis=1)
-    (_, vjps, jvps) = seen[-1]
-    _check(lambda a, b: join([mg.Tensor(a), mg.Tensor(b)], axis=1), [a, b], out, vjps, jvps, rng)
 
 
 def test_copy_jvp_is_the_identity():
