@@ -40,10 +40,12 @@ def time_jacobians(sizes: list[int], total: int, number: int) -> list[tuple[int,
         f, x = layer(m, n), np.linspace(-1.0, 1.0, n)
         fwd, rev = mg.jacfwd(f), mg.jacrev(f)
         np.testing.assert_allclose(fwd(x).data, rev(x).data, rtol=1e-12, atol=1e-14)
-        t_fwd = sorted(timeit.repeat(lambda: fwd(x), number=number, repeat=3))[1] / number
-        t_rev = sorted(timeit.repeat(lambda: rev(x), number=number, repeat=3))[1] / number
-        rows.append((n, m, t_fwd, t_rev))
+        rows.append((n, m, _median_seconds(fwd, x, number), _median_seconds(rev, x, number)))
     return rows
+
+
+def _median_seconds(jac, x: np.ndarray, number: int) -> float:
+    return sorted(timeit.repeat(lambda: jac(x), number=number, repeat=3))[1] / number
 
 
 def hessian_check() -> tuple[float, float]:
