@@ -10,7 +10,7 @@ Data: ``sklearn.datasets.load_digits()`` (1,797 images shipped inside scikit-lea
 
 trained with ``minigrad.optim.Adam`` (lr 0.01) on mini-batches of 32 with a cosine
 learning-rate schedule to zero, softmax cross-entropy. One progress line per epoch;
-then the test accuracy (98.0% after the default 15 epochs), a figure of the misclassified
+then the test accuracy (98.2%, 442 of 450, after the default 15 epochs), a figure of the misclassified
 test digits and one of the learning curves (matplotlib's ``Figure``, no pyplot).
 Ctrl-C stops training: what completed is printed and the script exits with 130.
 

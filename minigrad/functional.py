@@ -268,7 +268,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     elements are pytrees of the same structure and shapes. The output tangent
     has the structure of ``f``'s output; an output that does not depend on the
     inputs gets a zero tangent. Raises ForwardModeError when ``f`` uses a
-    custom op that has no JVP rule.
+    custom op that has no JVP rule. When ``f`` itself differentiates (forward
+    over reverse, ``jvp(grad(f), ...)``), the results are computed through a
+    recorded backward pass and keep that graph (``requires_grad=True``);
+    ``.detach()`` them if you keep them for long.
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples (or lists), as in JAX: jvp(f, (x,), (v,))")
