@@ -110,7 +110,20 @@ def _fit(g: Any, parent: Tensor, node: Tensor) -> Any:
     return g
 
 
-def _walk(
+def _walk(*args: Any, **kwargs: Any) -> dict[int, tuple[Tensor, Any]]:
+    """``_propagate`` with NumPy's floating-point warnings off.
+
+    VJPs at special points compute values (1/0, 0·inf) that a select then
+    discards (see ``ops/_dual.py``); NumPy would warn about each. A gradient
+    that really is inf or nan still arrives in ``.grad`` (and
+    ``mg.detect_anomaly()`` names the op that made it), as in PyTorch, which
+    does not warn either.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _propagate(*args, **kwargs)
+
+
+def _propagate(
     root: Tensor,
     g: Any,
     stop: set[int] | None,

@@ -154,3 +154,9 @@ def test_a_relative_step_too_small_to_resolve_f_is_not_used():
     x = np.array([2.3333193e-276, 2.3333193e-276])
     found = central_differences(lambda z: (mg.softmax(z) * np.array([1.0, 3.0])).sum(), x)
     np.testing.assert_allclose(found.grads[0], [-0.5, 0.5], rtol=1e-8)
+
+
+def test_softmax_family_needs_one_int_axis():
+    for op in (mg.softmax, mg.log_softmax):
+        with pytest.raises(TypeError, match="axis must be one int"):
+            op(np.ones(3), axis=None)

@@ -47,6 +47,15 @@ def _shift(x: np.ndarray, axis: Any) -> np.ndarray:
     return np.where(np.isfinite(m), m, 0)
 
 
+def _one_axis(axis: Any, op: str) -> int:
+    """The class axis of softmax/log_softmax: one int (as PyTorch's ``dim``); anything else is a TypeError."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(
+            f"{op}: axis must be one int (the class axis), got {axis!r}; for all elements use {op}(x.reshape(-1))"
+        )
+    return int(axis)
+
+
 def _sum_keep(x: Any, axis: int) -> Any:
     """Σ x along ``axis``, kept as size 1 (the fast kernel for arrays along the last axis)."""
     if type(x) is np.ndarray and axis == x.ndim - 1:
@@ -87,7 +96,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / Σ e^x along ``axis`` (0 on an all -inf row).  VJP: out ∘ (g - Σ g∘out); JVP the same in t."""
     x = as_tensor(x)
-    (ax,) = cast("tuple[int]", normalize_axis(axis, x.ndim, "softmax"))  # an int axis gives one axis
+    (ax,) = cast("tuple[int]", normalize_axis(_one_axis(axis, "softmax"), x.ndim, "softmax"))
     e = np.exp(x.data - _shift(x.data, ax))
     se = _sum_keep(e, ax)
     data = e / (se + (se == 0))
@@ -104,7 +113,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     VJP: g - softmax(x) Σ g; JVP: t - Σ softmax(x) t; both 0 on an all -inf row.
     """
     x = as_tensor(x)
-    (ax,) = cast("tuple[int]", normalize_axis(axis, x.ndim, "log_softmax"))  # an int axis gives one axis
+    (ax,) = cast("tuple[int]", normalize_axis(_one_axis(axis, "log_softmax"), x.ndim, "log_softmax"))
     s = x.data - _shift(x.data, ax)
     live, log_se = _safe_log(_sum_keep(np.exp(s), ax))
     data = s - log_se
