@@ -183,13 +183,43 @@ def generate(
         namer.names[v.id] = namer.fresh(p)
     writer = _Writer(consts, namer)
     lines = [f"def {name}({', '.join(namer.names[v.id] for v in inputs)}):"]
-    for e in eqns:
+    dead = _large_dead_after(eqns, outputs, inputs, buffers)
+    for i, e in enumerate(eqns):
         buf = buffers.get(e.out.id)
         target = namer.var(e.out)
         code = f"{target} = {writer.expression(e, None if buf is None else namer.var(buf))}"
         if e.comment:
             code += f"  # {e.comment}"
         lines.append("    " + code)
+        if i in dead:
+            lines.append("    del " + ", ".join(namer.var(v) for v in dead[i]))
     rendered = [writer.arg(o) if type(o) in (Var, Const) else repr(o) for o in outputs]
     lines.append(f"    return [{', '.join(rendered)}]")
     return "\n".join(lines) + "\n", writer.globals
+
+
+# Arrays at least this large are released (``del``) right after their last use, so the
+# program's peak memory is that of hand-written code that lets temporaries go, not the sum
+# of all its intermediates. Smaller ones are left alone: the program stays readable.
+_RELEASE_BYTES = 64 * 1024
+
+
+def _large_dead_after(eqns: list[Eqn], outputs: list[Any], inputs: list[Var], buffers: dict[int, Var]) -> dict:
+    """{equation index: [large variables whose last use, as an operand or an ``out=`` buffer, is there]}."""
+    from .passes import var_args
+
+    last: dict[int, tuple[int, Var]] = {}
+    for i, e in enumerate(eqns):
+        last[e.out.id] = (i, e.out)
+        for v in var_args(e):
+            last[v.id] = (i, v)
+        buf = buffers.get(e.out.id)
+        if buf is not None:
+            last[buf.id] = (i, buf)
+    keep = {v.id for v in inputs} | {o.id for o in outputs if type(o) is Var}
+    dead: dict[int, list[Var]] = {}
+    for vid, (i, v) in last.items():
+        nbytes = int(np.prod(v.shape, dtype=np.int64)) * v.dtype.itemsize
+        if vid not in keep and nbytes >= _RELEASE_BYTES:
+            dead.setdefault(i, []).append(v)
+    return dead
