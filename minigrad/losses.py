@@ -14,6 +14,7 @@ import numpy as np
 from . import ops
 from .ops._dual import value
 from .tensor import Tensor, as_tensor
+from .tracing import asarray
 
 __all__ = [
     "cross_entropy",
@@ -48,7 +49,7 @@ def _reduce(per_sample: Tensor, reduction: str, fn: str) -> Tensor:
 
 
 def _target_array(target: Any) -> np.ndarray:
-    return np.asarray(target.data if isinstance(target, Tensor) else target)
+    return asarray(target.data if isinstance(target, Tensor) else target)
 
 
 def _same_shape(pred: Tensor, target: np.ndarray, fn: str) -> None:
@@ -251,8 +252,8 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
 
 def _operand(target: Any, pred: Tensor, fn: str) -> Any:
     """The target as an operand: a Tensor stays one (a target that requires grad gets its gradient)."""
-    t = target if isinstance(target, Tensor) else np.asarray(target, dtype=pred.dtype)
-    _same_shape(pred, np.asarray(value(t)), fn)
+    t = target if isinstance(target, Tensor) else asarray(target, dtype=pred.dtype)
+    _same_shape(pred, asarray(value(t)), fn)
     return t
 
 
@@ -319,7 +320,7 @@ def kl_div(log_pred: Any, target: Any, reduction: str = "mean", log_target: bool
     if log_target:
         loss = ops.exp(y) * (y - x)
     else:
-        zero = np.asarray(value(y)) == 0
+        zero = asarray(value(y)) == 0
         log_y = ops.log(ops.where(zero, 1.0, y)) if zero.any() else ops.log(y)
         loss = ops.where(zero, 0.0, y * log_y) - y * x if zero.any() else y * (log_y - x)
     if reduction == "batchmean":

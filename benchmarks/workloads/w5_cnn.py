@@ -142,6 +142,25 @@ class Minigrad(T.MinigradTrainer):
         return self.mg.softmax_cross_entropy(a.reshape(len(self.y), 128) @ W3 + b3, self.y)
 
 
+class Compiled(T.MinigradCompiledTrainer):
+    """The raw contender's loss as a pure function of the six arrays, compiled once."""
+
+    lr = LR
+
+    def __init__(self, X, y, params):
+        import minigrad as mg
+        from minigrad.nn import functional as F
+
+        self.mg, self.F, self.X, self.y = mg, F, X, y
+        self.ps = [p.copy() for p in params]
+
+    def loss(self, w1, b1, w2, b2, W3, b3):
+        F = self.F
+        a = F.max_pool2d(self.mg.relu(F.conv2d(self.X, w1, b1, padding=1)), 2)
+        a = F.max_pool2d(self.mg.relu(F.conv2d(a, w2, b2, padding=1)), 2)
+        return self.mg.softmax_cross_entropy(a.reshape(len(self.y), 128) @ W3 + b3, self.y)
+
+
 class MinigradNN(T.MinigradNNTrainer):
     """The example's ``nn.Sequential`` (Conv2d, ReLU, MaxPool2d, Flatten, Linear), losses.cross_entropy, optim.SGD."""
 
@@ -193,6 +212,7 @@ class NoAutograd:
 IMPLEMENTATIONS = {
     C.NUMPY: Hand,
     C.MINIGRAD: Minigrad,
+    C.COMPILED: Compiled,
     C.MINIGRAD_NN: MinigradNN,
     C.TORCH: Torch,
     C.AUTOGRAD: NoAutograd,

@@ -139,7 +139,7 @@ def unfold(x: Any, geo: Geometry) -> Any:
     On a NumPy array returns an array (the form VJPs use); on a Tensor records the op.
     """
     if type(x) is not Tensor:
-        return _unfold_np(np.asarray(x), geo)
+        return _unfold_np(asarray(x), geo)
     vjps, jvps = _unfold_rules(geo)
     return record("unfold", _unfold_np(x.data, geo), (x,), vjps, jvps)
 
@@ -152,7 +152,7 @@ def _unfold_rules(geo: Geometry) -> tuple[tuple, tuple]:
 def fold(cols: Any, geo: Geometry) -> Any:
     """col2im.  (N, OH, OW, C, kh, kw) → (N, C, H, W), overlaps summed; linear: VJP = ``unfold``, JVP = ``fold``."""
     if type(cols) is not Tensor:
-        return _fold_np(np.asarray(cols), geo)
+        return _fold_np(asarray(cols), geo)
     vjps, jvps = _fold_rules(geo)
     return record("fold", _fold_np(cols.data, geo), (cols,), vjps, jvps)
 
