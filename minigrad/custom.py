@@ -95,9 +95,13 @@ class CustomOp:
                 tangents = [np.zeros_like(p.data if isinstance(p, Tensor) else p) for p in parents]
                 tangents[i] = np.asarray(t.data if isinstance(t, Tensor) else t)
                 result = np.asarray(jvp(residuals, *tangents))
-                if isinstance(t, Tensor) and (t.requires_grad or out.requires_grad):
-                    # NumPy code has no derivative: differentiating this tangent again must fail loudly.
-                    return record(f"{self.name}.jvp", result, (t, *parents), (self._refuse,) * (1 + len(parents)))
+                if isinstance(t, Tensor) and (
+                    t.requires_grad or out.requires_grad or t._tangents or any(p._tangents for p in parents)
+                ):
+                    # NumPy code has no derivative: differentiating this tangent again, in reverse
+                    # or forward mode, must fail loudly.
+                    refuse = (self._refuse,) * (1 + len(parents))
+                    return record(f"{self.name}.jvp", result, (t, *parents), refuse, refuse)
                 return result
 
             return rule
@@ -134,7 +138,8 @@ class CustomOp:
                 if i == last:
                     cache.clear()  # free g and the gradients once every input has its share
                 if isinstance(g, Tensor):  # a recorded pass: the result must refuse to be differentiated
-                    return record(f"{self.name}.backward", gi, (g, *parents), (self._refuse,) * (1 + len(parents)))
+                    refuse = (self._refuse,) * (1 + len(parents))
+                    return record(f"{self.name}.backward", gi, (g, *parents), refuse, refuse)
                 return gi
 
             return vjp
@@ -143,7 +148,7 @@ class CustomOp:
 
     def _refuse(self, *_: Any) -> Any:
         raise SecondOrderError(
-            f"custom_vjp {self.name!r}: cannot differentiate through its backward, which is NumPy code; "
+            f"custom_vjp {self.name!r}: cannot differentiate through its backward (or jvp rule), which is NumPy code; "
             "second and higher derivatives of a graph that contains this op are not available "
             "(write the op with minigrad ops instead to get them)"
         )
@@ -168,6 +173,8 @@ def custom_vjp(
     ``jvp(residuals, *tangents) -> tangent`` (optional) is the forward-mode
     rule: ∂out/∂inputs applied to one tangent per input (zeros for inputs that
     carry none), an array of the output's shape. Without it, using the op under
-    ``mg.jvp``/``mg.jacfwd``/``mg.hvp`` raises ``ForwardModeError`` naming the op.
+    ``mg.jvp``/``mg.jacfwd`` raises ``ForwardModeError`` naming the op. Derivatives of the
+    rule itself (forward over forward, or forward over reverse through ``backward``) raise
+    ``SecondOrderError``: both are NumPy code.
     """
     return CustomOp(forward, backward, name, jvp)

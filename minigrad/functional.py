@@ -338,9 +338,8 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         for j, y in enumerate(out_leaves):
             rows: list[list[Any]] = [[] for _ in flat]
             if y.requires_grad:
-                seed = np.zeros(y.size, dtype=y.dtype)
                 for k in range(y.size):
-                    seed[:] = 0
+                    seed = np.zeros(y.size, dtype=y.dtype)  # a new array each time, as in jacfwd
                     seed[k] = 1
                     grads = grad_of(y, flat, grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
                     for n, g in enumerate(grads):
@@ -381,9 +380,8 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         out = None
         for n, x in enumerate(flat):
             columns[n] = []
-            basis = np.zeros(x.size, dtype=x.dtype)
-            for e in range(max(x.size, 0)):
-                basis[:] = 0
+            for e in range(x.size):
+                basis = np.zeros(x.size, dtype=x.dtype)  # a new array each time: a recorded graph may keep it
                 basis[e] = 1
                 out, tangents = jvp(
                     lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs),

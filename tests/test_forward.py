@@ -146,3 +146,26 @@ def test_jvp_and_grad_accept_tensors_traced_by_an_outer_transform():
     x, v = np.array([1.0, 3.0]), np.array([0.5, 1.0])
     outer = mg.grad(lambda w: mg.jvp(lambda x: (w * x * x).sum(), (x,), (v,))[1])(np.array(2.0))
     np.testing.assert_allclose(outer.data, 2 * x @ v)
+
+
+def test_every_composition_of_jacobians_gives_the_hessian():
+    # jacrev(jacfwd) once saw every column's tangent as the last one: the recorded graph
+    # kept a basis array that the next column overwrote.
+    x = np.array([0.3, -0.5, 0.8])
+    f = lambda x: (mg.sin(x) * x[::-1]).sum() + mg.tanh(x * x).sum()  # noqa: E731
+    H = mg.hessian(f)(x).data
+    for outer in (mg.jacfwd, mg.jacrev):
+        for inner in (mg.jacfwd, mg.jacrev):
+            np.testing.assert_allclose(outer(inner(f))(x).data, H, rtol=1e-12, atol=1e-14)
+
+
+def test_derivatives_of_a_custom_ops_numpy_rules_are_refused():
+    t = mg.custom_vjp(
+        lambda z: (np.tanh(z), np.tanh(z)), lambda a, g: g * (1 - a**2), name="np_tanh", jvp=lambda a, v: v * (1 - a**2)
+    )
+    x = np.array([0.5, -0.2])
+    np.testing.assert_allclose(mg.jacfwd(t)(x).data, np.diag(1 - np.tanh(x) ** 2), rtol=1e-12)
+    with pytest.raises(mg.SecondOrderError, match="np_tanh"):
+        mg.jacfwd(mg.jacfwd(t))(x)  # forward over forward through the jvp rule
+    with pytest.raises(mg.SecondOrderError, match="np_tanh"):
+        mg.jvp(mg.grad(lambda x: t(x).sum()), (x,), (np.ones(2),))  # forward over reverse through backward

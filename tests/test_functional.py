@@ -130,3 +130,16 @@ def test_functional_call_matches_backward_and_leaves_the_module_unchanged():
         mg.functional_call(model, {"layers.9.W": np.ones(2)}, X)
     with pytest.raises(ValueError, match="shape"):
         mg.functional_call(model, {"layers.0.W": np.ones(3)}, X)
+
+
+def test_functional_call_reaches_parameters_inside_sequential():
+    from minigrad import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    X = np.random.default_rng(3).normal(size=(4, 2))
+    params = {k: p.data * 2 for k, p in model.named_parameters()}
+    out = mg.functional_call(model, params, X)
+    W1, b1, W2, b2 = params["0.W"], params["0.b"], params["2.W"], params["2.b"]
+    np.testing.assert_allclose(out.data, np.tanh(X @ W1 + b1) @ W2 + b2, rtol=1e-12)
+    g = mg.grad(lambda p: mg.functional_call(model, p, X).sum())(params)
+    assert set(g) == {"0.W", "0.b", "2.W", "2.b"} and g["2.b"].data.item() == 4.0

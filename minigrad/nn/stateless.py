@@ -31,6 +31,10 @@ def _locate(module: Module, name: str) -> tuple[Any, Any]:
         return obj, int(last)
     if isinstance(obj, dict):
         return obj, next(k for k in obj if str(k) == last)
+    if isinstance(obj, Module) and last not in vars(obj):
+        raise TypeError(
+            f"functional_call: cannot replace {name!r}: {type(obj).__name__} does not hold it as an attribute"
+        )
     return obj, last
 
 
@@ -39,6 +43,10 @@ def _child(obj: Any, part: str, name: str) -> Any:
         return obj[int(part)]
     if isinstance(obj, dict):
         return obj[next(k for k in obj if str(k) == part)]
+    if isinstance(obj, Module):  # a module names its members itself (Sequential: "0", "1", ...)
+        members = dict(obj._members())
+        if part in members:
+            return members[part]
     return getattr(obj, part)
 
 
