@@ -69,8 +69,8 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
     if t.dtype.kind in "iu":
         chosen = t[..., None] == np.arange(log_probs.shape[-1])
         picked = ops.where(chosen, log_probs, 0.0)  # where, not a product: 0 · (−inf) would be nan
-    else:
-        picked = _weighted(log_probs, t)
+    else:  # probabilities: a target that is differentiated gets its gradient, -log p
+        picked = _weighted(log_probs, target if _differentiated(target) else t)
     return _reduce(-ops.sum(picked, axis=-1), reduction, "nll_loss")
 
 
@@ -110,10 +110,8 @@ def _check_target(scores: Tensor, t: np.ndarray, fn: str, ignore_index: int | No
 
 def _weighted(log_probs: Tensor, t: Any) -> Tensor:
     """y · log p, taking 0 where y = 0 and log p = −inf (0 · (−inf) would be nan); ``t`` may be a Tensor."""
-    zero = (value(t) == 0) & ~np.isfinite(log_probs.data)
-    if zero.any():
-        return ops.where(zero, 0.0, log_probs) * t
-    return log_probs * t
+    zero = (value(t) == 0) & ~np.isfinite(log_probs.data)  # branch free, so mg.compile can trace it
+    return ops.where(zero, 0.0, log_probs) * t
 
 
 def cross_entropy(
@@ -198,9 +196,7 @@ def cross_entropy(
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean (ŷ − y)² over every element (``"sum"``: Σ (ŷ − y)²)."""
     pred = as_tensor(pred)
-    t = _target_array(target)
-    _same_shape(pred, t, "mse_loss")
-    d = pred - t
+    d = pred - _operand(target, pred, "mse_loss")  # a target that requires grad gets -2(ŷ - y)/n
     return _reduce(d * d, reduction, "mse_loss")
 
 
@@ -210,9 +206,7 @@ def sse_loss(pred: Any, target: Any) -> Tensor:
     Part 7 of the tutorial divides it by the number of samples: ``sse_loss(yh, y) / len(y)``.
     """
     pred = as_tensor(pred)
-    t = _target_array(target)
-    _same_shape(pred, t, "sse_loss")
-    d = pred - t
+    d = pred - _operand(target, pred, "sse_loss")
     return 0.5 * ops.sum(d * d)
 
 
@@ -231,8 +225,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", from_
     if from_logits:
         return binary_cross_entropy_with_logits(probs, target, reduction)
     probs = as_tensor(probs)
-    t = _target_array(target)
-    _same_shape(probs, t, "binary_cross_entropy")
+    t = _operand(target, probs, "binary_cross_entropy")  # d/dy = log(1 - p) - log p
     loss = -(t * _safe_log(probs) + (1 - t) * _safe_log(1 - probs))
     return _reduce(loss, reduction, "binary_cross_entropy")
 
@@ -243,8 +236,7 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     softplus is a two-term logsumexp (max-shifted), so |z| = 1000 is finite and exact.  d/dz = σ(z) − y.
     """
     logits = as_tensor(logits)
-    t = _target_array(target)
-    _same_shape(logits, t, "binary_cross_entropy_with_logits")
+    t = _operand(target, logits, "binary_cross_entropy_with_logits")  # d/dy = -z
     zeros = np.zeros(logits.shape, dtype=logits.dtype)
     softplus = ops.logsumexp(ops.stack([zeros, logits], axis=0), axis=0)
     return _reduce(softplus - logits * t, reduction, "binary_cross_entropy_with_logits")
