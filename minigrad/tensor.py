@@ -135,6 +135,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     """The array a public ``Tensor(data)`` holds: floats stay float, Python floats become float64."""
     if isinstance(data, Tensor):
         data = data.data
+    data = _plain(data, "Tensor")
     if dtype is not None:
         array = np.array(data, dtype=_numeric_dtype(np.dtype(dtype), "Tensor"))
     elif isinstance(data, np.ndarray) or type(data) is Box:  # Box: an array traced by mg.compile
@@ -143,6 +144,23 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
         array = np.asarray(data)
     _numeric_dtype(array.dtype, "Tensor", data)
     return array
+
+
+def _plain(data: Any, op: str) -> Any:
+    """``data`` with an ndarray subclass made a plain ndarray; a masked array is refused.
+
+    np.matrix turns ``*`` into a matrix product and reductions into 2-D results,
+    which would make every VJP wrong; a masked array's mask would be silently
+    ignored by the gradients.
+    """
+    if isinstance(data, np.ndarray) and type(data) is not np.ndarray:
+        if isinstance(data, np.ma.MaskedArray):
+            raise TypeError(
+                f"{op}: masked arrays are not supported (gradients would ignore the mask); "
+                "pass data.filled(value) or select the unmasked elements first"
+            )
+        return np.asarray(data)  # np.matrix and other subclasses: the same numbers as a plain array
+    return data
 
 
 def _numeric_dtype(dtype: np.dtype, op: str, data: Any = None) -> np.dtype:
@@ -242,6 +260,18 @@ class Tensor:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The tensor's rows, as NumPy iterates (each a differentiable ``t[i]``); a 0-d tensor is a TypeError."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __format__(self, spec: str) -> str:
+        """``f"{t:.3f}"`` formats the value of a one-element tensor (as a NumPy scalar would); else repr."""
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
 
     def item(self) -> Any:
         return self.data.item()
@@ -699,7 +729,7 @@ def as_tensor(value: Any) -> Tensor:
 
 
 def _constant(value: Any) -> Tensor:
-    t = _wrap(value)
+    t = _wrap(_plain(value, "minigrad"))
     if t.data.dtype.kind not in "biuf":
         _numeric_dtype(t.data.dtype, "minigrad", value)
     return t

@@ -112,3 +112,29 @@ def test_first_order_in_float32(row):
     for x, want in zip(xs, row.grads):
         assert x.grad.dtype == np.float32
         np.testing.assert_allclose(x.grad, np.asarray(want, dtype=np.float32), rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "op, at",
+    [
+        (mg.reciprocal, 0.0),
+        (mg.log2, 0.0),
+        (mg.log10, 0.0),
+        (mg.exp2, 2000.0),
+        (mg.sinh, 1000.0),
+        (mg.cosh, 1000.0),
+        (mg.tan, np.pi / 2),
+    ],
+    ids=["reciprocal", "log2", "log10", "exp2", "sinh", "cosh", "tan"],
+)
+def test_an_untaken_branch_gives_no_nan_through_the_numpy_named_ops(op, at):
+    # where(mask, op(x), 0) at a point where op's derivative is infinite or overflows: the branch
+    # that does not reach the output contributes exactly 0 (issue 10, item 4a), first and second order.
+    x = np.array([at, 0.5])
+    mask = np.array([False, True])
+    f = lambda t: mg.where(mask, op(t), 0.0).sum()  # noqa: E731
+    with np.errstate(all="ignore"):
+        g = mg.grad(f)(x).data
+        g2 = mg.grad(lambda t: mg.grad(f)(t).sum())(x).data
+    assert g[0] == 0.0 and np.isfinite(g[1])
+    assert g2[0] == 0.0 and np.isfinite(g2[1])

@@ -72,7 +72,11 @@ def _chain(d: Callable[[Any, Any], Any]) -> Rules:
 
 
 def _chain_zero_safe(d: Callable[[Any, Any], Any]) -> Rules:
-    """As ``_chain``, but an incoming 0 gives exactly 0 even where d is infinite (no 0·inf = nan)."""
+    """As ``_chain``, but an incoming 0 gives exactly 0 even where d is infinite (no 0·inf = nan).
+
+    For every op whose derivative can be infinite or overflow: arcsin, arccos, arctanh (at ±1),
+    log2, log10, reciprocal (at 0), tan (at its poles), sinh, cosh, exp2 (on overflow).
+    """
 
     def rule(g: Any, out: Any, x: Any) -> Any:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -110,7 +114,7 @@ def tan(x: Any) -> Tensor:
     return _unary("tan", np.tan, x, _TAN)
 
 
-_TAN = _chain(lambda out, x: 1 + out * out)
+_TAN = _chain_zero_safe(lambda out, x: 1 + out * out)
 
 sqrt_ = either(sqrt, np.sqrt)
 
@@ -151,8 +155,8 @@ def cosh(x: Any) -> Tensor:
 
 sinh_ = either(sinh, np.sinh)
 cosh_ = either(cosh, np.cosh)
-_SINH = _chain(lambda out, x: cosh_(x))
-_COSH = _chain(lambda out, x: sinh_(x))
+_SINH = _chain_zero_safe(lambda out, x: cosh_(x))
+_COSH = _chain_zero_safe(lambda out, x: sinh_(x))
 
 
 def arcsinh(x: Any) -> Tensor:
@@ -182,8 +186,8 @@ def log10(x: Any) -> Tensor:
     return _unary("log10", np.log10, x, _LOG10)
 
 
-_LOG2 = _chain(lambda out, x: 1 / (x * _LN2))
-_LOG10 = _chain(lambda out, x: 1 / (x * _LN10))
+_LOG2 = _chain_zero_safe(lambda out, x: 1 / (x * _LN2))
+_LOG10 = _chain_zero_safe(lambda out, x: 1 / (x * _LN10))
 
 
 def exp2(x: Any) -> Tensor:
@@ -191,7 +195,7 @@ def exp2(x: Any) -> Tensor:
     return _unary("exp2", np.exp2, x, _EXP2)
 
 
-_EXP2 = _chain(lambda out, x: out * _LN2)
+_EXP2 = _chain_zero_safe(lambda out, x: out * _LN2)
 
 
 def square(x: Any) -> Tensor:
@@ -207,7 +211,7 @@ def reciprocal(x: Any) -> Tensor:
     return _unary("reciprocal", np.reciprocal, x, _RECIPROCAL)
 
 
-_RECIPROCAL = _chain(lambda out, x: -(out * out))
+_RECIPROCAL = _chain_zero_safe(lambda out, x: -1 / (x * x))  # a division: its own VJP is guarded too
 
 exp_ = either(exp, np.exp)
 

@@ -171,6 +171,8 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
+                if isinstance(g, Tensor):  # after backward(create_graph=True): its values, as PyTorch's step
+                    g = g.data
                 if g is not None:
                     # A finite sum proves every element finite (nan and inf propagate into it);
                     # only when it is not do we look element by element (the sum may just overflow).
