@@ -1,0 +1,48 @@
+"""Traps a fresh user found: ndarray subclasses, iterating a 0-d tensor, formatting, optimizers after
+double backward. Each asserts the NumPy/PyTorch behaviour minigrad now follows."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def test_np_matrix_becomes_a_plain_array_so_gradients_stay_elementwise():
+    t = mg.Tensor(np.matrix([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    assert type(t.data) is np.ndarray
+    (t * t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [[2.0, 4.0], [6.0, 8.0]])  # 2t, not a matrix product
+    assert mg.Tensor(np.matrix([[1.0, 2.0]])).sum(axis=1).shape == (1,)
+
+
+def test_masked_arrays_are_refused_rather_than_silently_unmasked():
+    data = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="masked arrays"):
+        mg.Tensor(data, requires_grad=True)
+    with pytest.raises(TypeError, match="masked arrays"):
+        mg.exp(data)
+
+
+def test_iterating_a_0d_tensor_is_a_type_error_as_in_numpy():
+    with pytest.raises(TypeError, match="0-d"):
+        sum(mg.Tensor(3.0, requires_grad=True))
+    x = mg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].op == "getitem"
+    sum(r.sum() for r in rows).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((2, 2)))
+
+
+def test_format_specs_format_the_value():
+    assert f"{mg.Tensor(1.5):.2f}" == "1.50"
+    assert f"{mg.Tensor([2.25]):.1f}" == "2.2"
+
+
+def test_sgd_steps_with_the_gradient_double_backward_leaves():
+    model = mg.nn.Linear(2, 1)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    before = model.W.data.copy()
+    (model(np.ones((3, 2))) ** 2).mean().backward(create_graph=True)
+    grad = model.W.grad.data.copy()
+    opt.step()
+    np.testing.assert_allclose(model.W.data, before - 0.1 * grad, rtol=1e-12)
