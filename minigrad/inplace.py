@@ -109,8 +109,10 @@ def check_versions(node: Tensor) -> None:
             raise RuntimeError(
                 f"backward: {what} of the {node._op!r} node was modified by an in-place operation "
                 f"({_SYMBOLS.get(entry[2], entry[2])}, now at version {entry[1]}) after {node._op!r} was "
-                f"recorded, so its gradient would be computed from the wrong values. Compute it out of "
-                f"place (y = y * 2 instead of y *= 2), or do the in-place write before using the tensor"
+                f"recorded, so its gradient may be computed from the wrong values (minigrad checks every "
+                f"input and the output of an op, more than PyTorch, which checks only what the op saved). "
+                f"Compute it out of place (y = y * 2 instead of y *= 2), or do the in-place write before "
+                f"using the tensor"
             )
 
 
