@@ -14,7 +14,7 @@ import numpy as np
 from . import ops
 from .ops._dual import value
 from .tensor import Tensor, as_tensor
-from .tracing import asarray
+from .tracing import Box, asarray, check
 
 __all__ = [
     "cross_entropy",
@@ -88,6 +88,13 @@ def _check_target(scores: Tensor, t: np.ndarray, fn: str, ignore_index: int | No
             )
         if not t.size:
             return None
+        if type(t) is Box:  # labels traced by mg.compile: the same check, made on every call of the program
+            valid = (t >= 0) & (t < classes)
+            mask = None if ignore_index is None else t == ignore_index
+            bad = ~valid if mask is None else ~(valid | mask)
+            extra = f" (or equal ignore_index={ignore_index})" if ignore_index is not None else ""
+            check(bad.any(), ValueError, f"{fn}: labels must lie in [0, {classes}){extra}")
+            return mask
         ignored = None
         lo, hi = t.min(), t.max()
         if ignore_index is not None and lo <= ignore_index <= hi:
@@ -189,7 +196,8 @@ def cross_entropy(
         per_sample = per_sample * (1 - eps) + smooth * (eps / classes)
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
-            return ops.sum(per_sample) * (1.0 / w_y.sum()) if w_y.sum() else ops.sum(per_sample) * np.nan
+            # Branch free (mg.compile traces it): all labels ignored gives 0 · (1/0) = nan, as PyTorch.
+            return ops.sum(per_sample) * (1.0 / w_y.sum())
     return _reduce(per_sample, reduction, fn)
 
 

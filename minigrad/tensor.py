@@ -342,6 +342,8 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if type(self.data) is Box:  # mg.compile is tracing: the data has no value to hand out
+            return self.data.__array__()  # raises TracingError naming the line
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data

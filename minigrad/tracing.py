@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Box", "TracingError", "Trace", "Var", "Eqn", "current", "primitive", "hint", "asarray"]
+__all__ = ["Box", "TracingError", "Trace", "Var", "Eqn", "current", "primitive", "hint", "asarray", "check"]
 
 
 class TracingError(RuntimeError):
@@ -191,6 +191,12 @@ def _has_box(x: Any) -> bool:
     return False
 
 
+def _foreign(x: Any) -> bool:
+    """True for an operand with its own NumPy protocol (a minigrad Tensor): it must handle the op."""
+    t = type(x)
+    return t is not Box and not issubclass(t, np.ndarray) and getattr(t, "__array_ufunc__", None) is not None
+
+
 def emit(kind: str, fn: Any, args: tuple, kwargs: dict) -> Any:
     """Compute ``fn(*args, **kwargs)`` on concrete values and record it; returns Box(es) for array results."""
     trace = _state.trace
@@ -238,6 +244,32 @@ def primitive(fn: Any) -> Any:
     traced.__doc__ = fn.__doc__
     traced.__wrapped__ = fn  # type: ignore[attr-defined]
     return traced
+
+
+def raise_if(bad: Any, error: type, message: str) -> Any:
+    """Raise ``error(message)`` if ``bad`` is true: a check a compiled program makes on every call."""
+    if bad:
+        raise error(message)
+    return bad
+
+
+def check(bad: Any, error: type, message: str) -> None:
+    """Raise ``error(message)`` now if ``bad`` is true; if ``bad`` is traced, in every run of the program.
+
+    For the core's validation of values (labels in range): a Python ``if`` on a
+    traced value cannot be compiled, and skipping the check would let a compiled
+    program return wrong numbers where eager minigrad raises.
+    """
+    if type(bad) is not Box:
+        if bad:
+            raise error(message)
+        return
+    trace = _state.trace
+    assert trace is not None
+    out = trace.new_var(np.asarray(False))
+    trace.eqns.append(
+        Eqn(out, "effect", raise_if, (bad.tvar, trace.const(error), message), {}, trace.context, user_site())
+    )
 
 
 def asarray(x: Any, dtype: Any = None) -> Any:
@@ -293,6 +325,8 @@ class Box:
 
     # NumPy protocols
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(_foreign(x) for x in inputs):
+            return NotImplemented  # a Tensor operand: let it record the op (the graph needs it), then trace
         if kwargs.get("out") is not None or method == "at":
             raise TracingError(
                 f"mg.compile: an in-place NumPy call ({ufunc.__name__}.{method} with out=) at {_user_line()} "
@@ -303,7 +337,16 @@ class Box:
         return emit("func", getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        if any(t is not Box and not issubclass(t, np.ndarray) for t in types):
+            return NotImplemented  # a Tensor among the arguments: its own protocol records the op
         return emit("func", func, args, kwargs)
+
+    @property
+    def flags(self) -> Any:
+        raise TracingError(
+            f"mg.compile: an in-place write into a traced array at {_user_line()}; compiled programs are "
+            "functional (write y = y + 1, or mg.where, instead of y += 1 or y[i] = v)"
+        )
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise _refuse("converting a traced array to a NumPy array")

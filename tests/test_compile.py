@@ -302,3 +302,71 @@ def test_compiled_gradients_keep_every_special_point_convention(row):
         compiled = mg.compile(mg.grad(f, argnums))(*inputs)
     for e, c in zip(eager, compiled):
         np.testing.assert_array_equal(c.data, e.data)
+
+
+# -- found by a fresh user: each once gave a silently wrong or confusing result ---------------
+def test_a_mask_on_the_left_of_an_operator_is_recomputed():
+    X = np.random.default_rng(0).standard_normal((5, 2))
+
+    def loss(W):
+        h = X @ W
+        return (((h > 0) * h) ** 2).sum() + (h.data * h).sum()
+
+    step = mg.compile(mg.value_and_grad(loss))
+    step(np.ones((2, 3)))
+    for W in (-np.ones((2, 3)), np.random.default_rng(1).normal(size=(2, 3))):
+        value, g = step(W)
+        eager_value, eager_g = mg.value_and_grad(loss)(W)
+        np.testing.assert_allclose(value.data, eager_value.data, rtol=1e-12)
+        np.testing.assert_allclose(g.data, eager_g.data, rtol=1e-12, atol=1e-15)
+
+
+def test_writes_and_conversions_inside_are_refused_with_the_line():
+    def write(x):
+        y = x * 2.0
+        y[0] = 5.0
+        return y
+
+    with pytest.raises(mg.TracingError, match=r"in-place write .*test_compile.py:\d+"):
+        mg.compile(write)(np.ones(3))
+    with pytest.raises(mg.TracingError, match=r"test_compile.py:\d+"):
+        mg.compile(lambda x: mg.Tensor(np.asarray(x)) * 2.0)(np.ones(3))
+
+
+def test_random_dropout_is_refused_and_eval_mode_compiles():
+    drop = mg.nn.Dropout(0.5)
+    with pytest.raises(mg.TracingError, match="dropout"):
+        mg.compile(lambda x: drop(x))(np.ones(4))
+    drop.eval()
+    np.testing.assert_array_equal(mg.compile(lambda x: drop(x))(np.ones(4)).data, np.ones(4))
+
+
+def test_keyword_arguments_bind_as_the_signature_says():
+    def loss(W, X=None, scale=1.0):
+        return (mg.tanh(X @ W) * scale).sum()
+
+    compiled = mg.compile(loss)
+    W, X = np.ones((2, 3)), np.ones((4, 2))
+    np.testing.assert_allclose(compiled(W, X=X, scale=2.0).data, loss(W, X, 2.0).data, rtol=1e-12)
+
+
+def test_an_identity_returns_a_new_array_not_the_argument():
+    x = np.ones(3)
+    y = mg.compile(lambda x: x * 1.0)(x)
+    y.data[0] = 7.0
+    np.testing.assert_array_equal(x, np.ones(3))
+
+
+def test_labels_passed_as_arguments_are_checked_on_every_call():
+    from minigrad import losses
+
+    z = np.random.default_rng(0).normal(size=(4, 3))
+    f = mg.value_and_grad(lambda z, t: losses.cross_entropy(z, t))
+    compiled = mg.compile(f)
+    for labels in (np.array([0, 1, 2, 0]), np.array([2, 2, 1, 0])):
+        value, g = compiled(z, labels)
+        np.testing.assert_allclose(value.data, f(z, labels)[0].data, rtol=1e-12)
+        np.testing.assert_allclose(g.data, f(z, labels)[1].data, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        compiled(z, np.array([0, 1, 3, 0]))
+    assert compiled.traces == 1 and "raise_if(" in compiled.source

@@ -186,7 +186,9 @@ class Compiled:
             raise RuntimeError("mg.compile: the function has not been traced yet; call it once first")
         return self._latest.source
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._positional(args, kwargs)
         # Fast path: every argument a bare array (the common training step): one dict lookup.
         if all([type(a) is np.ndarray for a in args]):
             key: Any = tuple([(a.shape, a.dtype) for a in args])
@@ -203,6 +205,20 @@ class Compiled:
                 program = self._cache.get(key) or self._trace(args, leaves, key)
         arrays = [leaf.data if isinstance(leaf, Tensor) else leaf for leaf in leaves if _is_array(leaf)]
         return program.build(program.fn(*arrays))
+
+    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        """Keyword arguments moved to their positions (defaults filled in), as the signature binds them."""
+        try:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"mg.compile: {e}") from None
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(
+                f"mg.compile: keyword-only or **kwargs arguments ({', '.join(bound.kwargs)}) are not supported; "
+                "make them positional parameters"
+            )
+        return tuple(bound.args)
 
     def _trace(self, args: tuple, leaves: list[Any], key: Any) -> _Program:
         import time

@@ -9,6 +9,7 @@ the op whose VJP it comes from.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from typing import Any
@@ -79,8 +80,10 @@ class _Writer:
         type_name = str(getattr(value, "__name__", ""))
         if isinstance(value, type) and getattr(np, type_name, None) is value:
             return f"np.{type_name}"
+        if isinstance(value, type) and getattr(builtins, type_name, None) is value:
+            return type_name  # ValueError, float: the builtin itself
         if c.index not in self.const_names:
-            base = "c" if isinstance(value, np.ndarray) else type(value).__name__.lower()
+            base = "c" if isinstance(value, np.ndarray) else type_name or type(value).__name__.lower()
             name = self.namer.fresh(base)
             self.const_names[c.index] = name
             self.globals[name] = value
@@ -186,14 +189,21 @@ def generate(
     dead = _large_dead_after(eqns, outputs, inputs, buffers)
     for i, e in enumerate(eqns):
         buf = buffers.get(e.out.id)
-        target = namer.var(e.out)
-        code = f"{target} = {writer.expression(e, None if buf is None else namer.var(buf))}"
+        if e.kind == "effect":  # a runtime check: a statement, no result
+            code = f"{writer.function(e.fn)}({writer.call_args(e.args, e.kwargs)})"
+        else:
+            code = f"{namer.var(e.out)} = {writer.expression(e, None if buf is None else namer.var(buf))}"
         if e.comment:
             code += f"  # {e.comment}"
         lines.append("    " + code)
         if i in dead:
             lines.append("    del " + ", ".join(namer.var(v) for v in dead[i]))
-    rendered = [writer.arg(o) if type(o) in (Var, Const) else repr(o) for o in outputs]
+    given = {v.id for v in inputs}
+    # An output that is an argument itself (x * 1 simplified away) is copied: eager returns a new array too.
+    rendered = [
+        f"{writer.arg(o)}.copy()" if type(o) is Var and o.id in given else writer.arg(o)
+        for o in outputs
+    ]
     lines.append(f"    return [{', '.join(rendered)}]")
     return "\n".join(lines) + "\n", writer.globals
 

@@ -72,7 +72,7 @@ def dead_code(eqns: list[Eqn], outputs: list[Any]) -> list[Eqn]:
     live = {v.id for v in outputs if type(v) is Var}
     kept = []
     for e in reversed(eqns):
-        if e.out.id in live:
+        if e.out.id in live or e.kind == "effect":  # a runtime check stays, with what it reads
             kept.append(e)
             live.update(v.id for v in var_args(e))
     kept.reverse()
@@ -106,6 +106,9 @@ def common_subexpressions(eqns: list[Eqn], outputs: list[Any]) -> tuple[list[Eqn
     for e in eqns:
         e.args = substitute(e.args, mapping)
         e.kwargs = substitute(e.kwargs, mapping)
+        if e.kind == "effect":
+            kept.append(e)
+            continue
         fn_key = e.fn if isinstance(e.fn, (str, int)) else id(e.fn)
         key = (e.kind, fn_key, _key(e.args), _key(e.kwargs))
         first = seen.get(key)

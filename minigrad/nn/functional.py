@@ -34,6 +34,8 @@ from scipy.special import expit, ndtr
 from .. import ops
 from .._rng import as_rng
 from ..tensor import Tensor, as_tensor, record
+from ..tracing import TracingError
+from ..tracing import current as current_trace
 from ._windows import geometry, take, unfold, window_argmax, windows
 
 __all__ = [
@@ -202,6 +204,11 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = 
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    if current_trace() is not None:
+        raise TracingError(
+            "dropout: mg.compile would freeze this call's random mask into every later call; compile the "
+            "model in eval mode (model.eval(), or training=False), or apply dropout outside the compiled function"
+        )
     keep = as_rng(generator, "dropout").random(x.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     data = np.where(keep, x.data * scale, 0).astype(x.dtype, copy=False)

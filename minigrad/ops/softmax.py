@@ -26,7 +26,7 @@ import numpy as np
 
 from .._kernels import arange, max_last, sum_last
 from ..tensor import Tensor, as_tensor, record
-from ..tracing import asarray
+from ..tracing import Box, asarray, check
 from ._dual import exp_, keepdims_shape, maximum_, normalize_axis, value, where_
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "softmax_cross_entropy"]
@@ -149,9 +149,12 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     classes = z.shape[-1]
     if labels:
         # A negative label viewed as unsigned is huge: one comparison checks both ends.
-        low_or_high = (t.view(np.uintp) >= classes) if t.dtype == np.intp else (t < 0) | (t >= classes)
-        if low_or_high.any():
-            raise ValueError(f"softmax_cross_entropy: labels must lie in [0, {classes}) for logits of shape {z.shape}")
+        if type(t) is np.ndarray and t.dtype == np.intp:
+            low_or_high = t.view(np.uintp) >= classes  # a negative label viewed as unsigned is huge
+        else:
+            low_or_high = (t < 0) | (t >= classes)
+        message = f"softmax_cross_entropy: labels must lie in [0, {classes}) for logits of shape {z.shape}"
+        check(low_or_high.any(), ValueError, message)  # also on every call of a compiled program
     elif t.shape != z.shape:
         raise ValueError(
             f"softmax_cross_entropy: target shape {t.shape} fits neither labels {z.shape[:-1]} "
@@ -231,6 +234,8 @@ def _label_index(labels: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _one_hot(labels: np.ndarray, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    if type(labels) is Box:  # labels traced by mg.compile: computed in the program, not written into zeros
+        return cast(np.ndarray, (labels[..., None] == np.arange(shape[-1])).astype(dtype))
     onehot = np.zeros(shape, dtype=dtype)
     np.put_along_axis(onehot, labels[..., None].astype(np.intp), 1, axis=-1)
     return onehot
