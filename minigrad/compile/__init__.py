@@ -18,6 +18,13 @@ and dtype of every array or Tensor in them, and the value of everything else
 traced more than ``warn_after`` times (usually a Python number that changes on
 every call: pass it as an array instead).
 
+Everything ``fn`` reads that is not an argument is a constant of the program,
+taken when it traces (as in JAX): closed-over arrays, a model's parameters if
+they are not passed in, its train/eval mode. Pass what changes as arguments
+(``mg.functional_call(model, params, X)`` makes parameters arguments), and call
+``clear()`` after changing anything else. Random draws inside ``fn`` would be
+frozen too: dropout in training mode is refused.
+
 Limits, each refused with a ``TracingError`` naming the line rather than
 compiled into a silently specialised program: Python control flow on values
 computed from the arguments (``if loss > 0``, ``float(x)``, ``.item()``), and
@@ -178,6 +185,12 @@ class Compiled:
         self._latest: _Program | None = None
         self._lock = threading.Lock()
         functools.update_wrapper(self, fn)
+
+    def clear(self) -> None:
+        """Forget every traced program (after changing state ``fn`` reads but does not take as an argument)."""
+        with self._lock:
+            self._cache.clear()
+            self._latest = None
 
     @property
     def source(self) -> str:
