@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -229,6 +230,8 @@ def _moons(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--lr applies to gradient-descent optimizers, not {args.optimizer} (it chooses its own steps)"
         )
+    if args.lr is not None and not np.isfinite(args.lr * n):  # the step on the summed loss is lr · batch
+        raise UsageError(f"--lr {args.lr:g} is too large: the step on the summed loss overflows")
     sizes = [2, *([hidden] if isinstance(hidden, int) else hidden), args.classes]
     check_network_size(sizes, rows=n, plot=plot is not None)
     run = train_moons(
@@ -251,7 +254,7 @@ def _moons(args: argparse.Namespace) -> int:
         raise UsageError(f"training {run.stopped}; {lr} too large")
     print(f"network {shape} ({args.activation}), optimizer {args.optimizer}: {run.iterations} steps")
     print(f"final loss {run.final_loss:.6f}, training accuracy {run.accuracy:.1%}")
-    if run.stopped and not run.interrupted:
+    if run.stopped and not run.interrupted and run.iterations < args.steps:
         print(f"stopped early: {run.stopped}")
     if plot is not None:
         from .plots import decision_boundary
@@ -383,7 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=positive_int, nargs="+", metavar="H", help="several hidden sizes, e.g. 5 4")
     p.add_argument("--classes", type=int, choices=(2, 3), default=2, help="2 moons or 3 (default 2)")
     p.add_argument("--optimizer", choices=OPTIMIZER_CHOICES["moons"], default="gd", help="default gd")
-    p.add_argument("--steps", type=positive_int, default=20000, help="training steps (default 20000)")
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        default=20000,
+        help="training steps (default 20000; sgd rounds up to whole epochs of --batch-size)",
+    )
     p.add_argument(
         "--batch-size", type=positive_int, help="minibatch size for --optimizer sgd, at most 200 (default 20)"
     )
@@ -451,6 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `minigrad moons | head` ends quietly, as Unix tools do
+    except (AttributeError, ValueError):  # no SIGPIPE (Windows), or not the main thread
+        pass
     try:
         with warnings.catch_warnings():
             # Numbers that overflow are reported by the run itself, in one line.
