@@ -170,6 +170,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
+
 # NumPy-named array ops (issue 12). ``mg.trace`` stays the tape view (no matrix trace under that name).
 from .ops import ARRAY_OPS as _ARRAY_OPS  # noqa: E402
 from .ops import (  # noqa: E402

@@ -174,6 +174,8 @@ def fit(
     params = model.parameters()
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be >= 1, got {batch_size}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
     size = n if batch_size is None else min(batch_size, n)
     full = size == n
     source = as_rng(rng, "fit") if shuffle and not full else None

@@ -46,3 +46,24 @@ def test_sgd_steps_with_the_gradient_double_backward_leaves():
     grad = model.W.grad.data.copy()
     opt.step()
     np.testing.assert_allclose(model.W.data, before - 0.1 * grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: mg.nn.Conv2d(1, 2, 0), "kernel_size"),
+        (lambda: mg.nn.Conv2d(1, 0, 3), "out_channels"),
+        (lambda: mg.nn.Conv1d(0, 2, 3), "in_channels"),
+        (lambda: mg.nn.Embedding(0, 3), "num_embeddings"),
+        (lambda: mg.nn.BatchNorm1d(0), "num_features"),
+    ],
+)
+def test_layer_sizes_are_checked_like_linear(make, message):
+    with pytest.raises(ValueError, match=f"{message} must be an integer >= 1"):
+        make()
+
+
+def test_fit_refuses_negative_epochs():
+    model = mg.nn.Linear(2, 1)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 0"):
+        mg.fit(model, np.ones((3, 2)), np.ones((3, 1)), mg.losses.mse_loss, mg.optim.SGD(model, lr=0.1), epochs=-1)

@@ -200,10 +200,7 @@ def generate(
             lines.append("    del " + ", ".join(namer.var(v) for v in dead[i]))
     given = {v.id for v in inputs}
     # An output that is an argument itself (x * 1 simplified away) is copied: eager returns a new array too.
-    rendered = [
-        f"{writer.arg(o)}.copy()" if type(o) is Var and o.id in given else writer.arg(o)
-        for o in outputs
-    ]
+    rendered = [f"{writer.arg(o)}.copy()" if type(o) is Var and o.id in given else writer.arg(o) for o in outputs]
     lines.append(f"    return [{', '.join(rendered)}]")
     return "\n".join(lines) + "\n", writer.globals
 

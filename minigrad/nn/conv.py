@@ -10,6 +10,7 @@ import numpy as np
 from .._rng import as_rng
 from ..tensor import Tensor
 from . import functional as F
+from .layers import layer_size
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
@@ -45,13 +46,16 @@ class _ConvNd(Module):
         dtype: Any = np.float64,
     ):
         name = type(self).__name__
+        in_channels = layer_size(in_channels, f"{name}: in_channels")
+        out_channels = layer_size(out_channels, f"{name}: out_channels")
+        groups = layer_size(groups, f"{name}: groups")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{name}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = _ints(kernel_size, self._dims)
-        self.stride = _ints(stride, self._dims)
+        self.kernel_size = tuple(layer_size(k, f"{name}: kernel_size") for k in _ints(kernel_size, self._dims))
+        self.stride = tuple(layer_size(s, f"{name}: stride") for s in _ints(stride, self._dims))
         self.padding = padding if isinstance(padding, str) else _ints(padding, self._dims)
         self.dilation = _ints(dilation, self._dims)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)

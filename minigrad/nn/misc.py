@@ -9,6 +9,7 @@ import numpy as np
 from .._rng import as_rng
 from ..tensor import Tensor, as_tensor
 from . import functional as F
+from .layers import layer_size
 from .module import Module
 
 __all__ = ["Flatten", "Dropout", "Embedding"]
@@ -65,7 +66,8 @@ class Embedding(Module):
         rng: Any = None,
         dtype: Any = np.float64,
     ):
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = layer_size(num_embeddings, "Embedding: num_embeddings")
+        self.embedding_dim = layer_size(embedding_dim, "Embedding: embedding_dim")
         if padding_idx is not None and not -self.num_embeddings <= padding_idx < self.num_embeddings:
             raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
         self.padding_idx = None if padding_idx is None else int(padding_idx) % self.num_embeddings

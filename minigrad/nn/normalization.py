@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
+from .layers import layer_size
 from .module import Module
 
 __all__ = ["LayerNorm", "BatchNorm1d", "BatchNorm2d"]
@@ -61,7 +62,7 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         dtype: Any = np.float64,
     ):
-        c = int(num_features)
+        c = layer_size(num_features, f"{type(self).__name__}: num_features")
         self.num_features, self.eps, self.momentum = c, float(eps), momentum
         self.weight = Tensor(np.ones(c), requires_grad=True, dtype=dtype) if affine else None
         self.bias = Tensor(np.zeros(c), requires_grad=True, dtype=dtype) if affine else None
