@@ -110,20 +110,7 @@ def _fit(g: Any, parent: Tensor, node: Tensor) -> Any:
     return g
 
 
-def _walk(*args: Any, **kwargs: Any) -> dict[int, tuple[Tensor, Any]]:
-    """``_propagate`` with NumPy's floating-point warnings off.
-
-    VJPs at special points compute values (1/0, 0·inf) that a select then
-    discards (see ``ops/_dual.py``); NumPy would warn about each. A gradient
-    that really is inf or nan still arrives in ``.grad`` (and
-    ``mg.detect_anomaly()`` names the op that made it), as in PyTorch, which
-    does not warn either.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _propagate(*args, **kwargs)
-
-
-def _propagate(
+def _walk(
     root: Tensor,
     g: Any,
     stop: set[int] | None,
@@ -166,7 +153,7 @@ def _propagate(
             g = _run_hooks(node, g)
         if watch:
             anomaly.check_inputs(node)
-        parents = cast("tuple[Tensor, ...]", node._parents)  # a node on the heap has parents
+        parents: tuple[Tensor, ...] = node._parents  # type: ignore[assignment]  # a node on the heap has parents
         args: tuple[Any, ...] | None
         if create_graph:
             args = (g, node, *parents)
@@ -177,7 +164,8 @@ def _propagate(
         else:
             args = None  # many inputs: built only if a VJP needs them (a join's slices do not)
         sent: list[tuple[Tensor, Any]] | None = [] if hook is not None else None
-        for parent, vjp in zip(parents, cast("tuple[VJP, ...]", node._vjps)):  # not None: it has parents
+        vjps: tuple[VJP, ...] = node._vjps  # type: ignore[assignment]  # not None: it has parents
+        for parent, vjp in zip(parents, vjps):
             if not parent.requires_grad:
                 continue
             k = id(parent)

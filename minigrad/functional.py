@@ -277,8 +277,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
         raise TypeError("jvp: primals and tangents must be tuples (or lists), as in JAX: jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    # NumPy's float warnings off, as in backward: JVP rules at special points compute values a select discards.
-    with forward.open_level() as level, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with forward.open_level() as level:
         call_args = []
         for p, t in zip(primals, tangents):
             p_leaves, p_def = tree_flatten(p)
