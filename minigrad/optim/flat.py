@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
+from ..tree import tree_leaves
 
 __all__ = ["FlatParams"]
 
 
 class FlatParams:
-    """Concatenates parameters (raveled, in order) into one float64 vector and back.
+    """Concatenates parameters (raveled, in ``minigrad.tree`` order) into one float64 vector and back.
+
+    ``params`` is a list of Tensors or any pytree of them (a dict keyed like
+    ``named_parameters()``, nested lists): its leaves, flattened as
+    ``tree_leaves`` orders them, as JAX's ``ravel_pytree`` does.
 
     ``get()`` reads the values, ``grad()`` the gradients (zeros where ``.grad``
     is None), ``set(x)`` writes a vector back into the parameters in place,
     cast to each parameter's dtype.
     """
 
-    def __init__(self, params: Sequence[Tensor]):
-        self.params = list(params)
+    def __init__(self, params: Sequence[Tensor] | Any):
+        self.params: list[Tensor] = tree_leaves(params)
         ends = np.cumsum([p.size for p in self.params])
         self.slices = [slice(int(e - p.size), int(e)) for p, e in zip(self.params, ends)]
         self.size = int(ends[-1]) if len(ends) else 0
