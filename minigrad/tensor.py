@@ -19,7 +19,7 @@ import numpy as np
 
 from .forward import _state as _forward
 from .forward import propagate
-from .tracing import Box, Trace
+from .tracing import Box
 from .tracing import _state as _tracing
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -679,7 +679,7 @@ def record(
     if _forward.visible:
         propagate(t, op, parents, jvps)
     if type(data) is Box:  # mg.compile is tracing: remember the op (and later the name) of this array
-        cast(Trace, _tracing.trace).tensors.append(t)  # a Box exists only while a trace is open
+        _tracing.trace.tensors.append(t)  # type: ignore[union-attr]  # a Box exists only while a trace is open
         if data.tvar.role is None:
             data.tvar.role = op
     return t
