@@ -25,7 +25,6 @@ walk per op: use it to debug, not to train.
 
 from __future__ import annotations
 
-import functools
 import linecache
 import os
 import sys
@@ -35,7 +34,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .tensor import Tensor, _mode, _restore, _switch
+from .tensor import ModeSwitch, Tensor, _mode
 
 __all__ = ["detect_anomaly", "AnomalyError", "is_anomaly_enabled"]
 
@@ -51,34 +50,11 @@ def is_anomaly_enabled() -> bool:
     return _mode.anomaly
 
 
-class detect_anomaly:  # noqa: N801 - named like PyTorch's, used like no_grad
+class detect_anomaly(ModeSwitch):  # noqa: N801 - named like PyTorch's, used like no_grad
     """Check backward for nan/inf and stale arrays (per thread): ``with mg.detect_anomaly():`` or a decorator."""
 
-    _previous: list[bool]  # the anomaly modes to restore, one per open ``with`` block
-
-    def __new__(cls, fn: Any = None) -> Any:
-        self = super().__new__(cls)
-        self._previous = []
-        if fn is None:
-            return self
-        if not callable(fn):
-            raise TypeError(f"detect_anomaly: takes no argument, or a function to decorate; got {type(fn).__name__}")
-        return self(fn)
-
-    def __enter__(self) -> detect_anomaly:
-        self._previous.append(_switch("anomaly", True))
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        _restore("anomaly", self._previous.pop())
-
-    def __call__(self, fn: Any) -> Any:
-        @functools.wraps(fn)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
-                return fn(*args, **kwargs)
-
-        return checked
+    _attr = "anomaly"
+    _flag = True
 
 
 class _Note:

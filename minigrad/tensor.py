@@ -80,15 +80,17 @@ def _set_grad_enabled(flag: bool) -> Iterator[None]:
         _restore("enabled", previous)
 
 
-class _GradSwitch:
-    """Set grad mode inside a ``with`` block or a decorated function (per thread).
+class ModeSwitch:
+    """Set one per-thread mode (``_attr`` to ``_flag``) inside a ``with`` block or a decorated function.
 
-    Usable as ``with mg.no_grad():``, ``@mg.no_grad()`` and the bare ``@mg.no_grad``
-    (PyTorch accepts all three).
+    Usable as ``with switch():``, ``@switch()`` and the bare ``@switch`` (PyTorch
+    accepts all three for ``no_grad``). Subclasses: ``no_grad``, ``enable_grad``,
+    ``detect_anomaly``.
     """
 
+    _attr = "enabled"
     _flag = True
-    _previous: list[bool]  # the grad modes to restore, one per open ``with`` block
+    _previous: list[bool]  # the modes to restore, one per open ``with`` block
 
     def __new__(cls, fn: Any = None) -> Any:
         self = super().__new__(cls)
@@ -99,24 +101,26 @@ class _GradSwitch:
             raise TypeError(f"{cls.__name__}: takes no argument, or a function to decorate; got {type(fn).__name__}")
         return self(fn)
 
-    def __enter__(self) -> None:
-        self._previous.append(_switch("enabled", self._flag))
+    def __enter__(self) -> Any:
+        self._previous.append(_switch(self._attr, self._flag))
+        return self
 
     def __exit__(self, *exc: Any) -> None:
-        _restore("enabled", self._previous.pop())
+        _restore(self._attr, self._previous.pop())
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        flag = self._flag
+        kind = type(self)
 
         @functools.wraps(fn)
         def switched(*args: Any, **kwargs: Any) -> Any:
-            with _set_grad_enabled(flag):
+            with kind():
                 return fn(*args, **kwargs)
 
         return switched
 
 
-class no_grad(_GradSwitch):
+
+class no_grad(ModeSwitch):
     """Ops inside record nothing (per thread): ``with mg.no_grad():``, ``@mg.no_grad`` or ``@mg.no_grad()``.
 
     In-place operators on tensors (``p -= lr * p.grad``) write into ``.data`` here.
@@ -125,7 +129,7 @@ class no_grad(_GradSwitch):
     _flag = False
 
 
-class enable_grad(_GradSwitch):
+class enable_grad(ModeSwitch):
     """Turn recording back on inside ``no_grad()``: a context manager or a decorator."""
 
     _flag = True
