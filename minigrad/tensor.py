@@ -119,7 +119,6 @@ class ModeSwitch:
         return switched
 
 
-
 class no_grad(ModeSwitch):
     """Ops inside record nothing (per thread): ``with mg.no_grad():``, ``@mg.no_grad`` or ``@mg.no_grad()``.
 
