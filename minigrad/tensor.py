@@ -392,7 +392,7 @@ class Tensor:
         ``create_graph``); ``fn`` may return a replacement of the same shape
         (a Tensor or an array), or None to keep it. Hooks run in the order they
         were registered, before a leaf accumulates into ``.grad``. Returns a
-        function that removes the hook.
+        function that removes the hook; ``handle.remove()`` works too, as in PyTorch.
         """
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so backward never reaches it")
@@ -405,6 +405,7 @@ class Tensor:
                 rest = [h for h in self._hooks if h is not fn]
                 self._hooks = rest or None
 
+        remove.remove = remove  # type: ignore[attr-defined]  # PyTorch's handle.remove() works too
         return remove
 
     def named(self, name: str) -> Tensor:

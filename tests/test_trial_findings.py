@@ -67,3 +67,12 @@ def test_fit_refuses_negative_epochs():
     model = mg.nn.Linear(2, 1)
     with pytest.raises(ValueError, match="epochs must be an integer >= 0"):
         mg.fit(model, np.ones((3, 2)), np.ones((3, 1)), mg.losses.mse_loss, mg.optim.SGD(model, lr=0.1), epochs=-1)
+
+
+def test_a_hook_handle_removes_as_in_pytorch():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    handle = y.register_hook(lambda g: g * 10)
+    handle.remove()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
