@@ -34,7 +34,6 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 import minigrad as mg
 
@@ -112,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         if INTERRUPTED:
             break
     curves = {alpha: errors for alpha, errors in curves.items() if errors}
+
+    from matplotlib.figure import Figure  # imported when drawing: Ctrl-C during start-up stays quick
 
     fig = Figure(figsize=(7.5, 4.4))  # no pyplot: nothing needs a display
     ax = fig.subplots()

@@ -30,7 +30,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 import minigrad as mg
 from minigrad.datasets import make_moons
@@ -141,6 +140,8 @@ def run(args: argparse.Namespace, steps: int) -> int:
         print(f"mg.hvp raises SecondOrderError: {str(error).split(';')[0]}")
     else:
         raise SystemExit("mg.hvp through the custom op did not raise SecondOrderError")
+
+    from matplotlib.figure import Figure  # imported when drawing: Ctrl-C during start-up stays quick
 
     fig = Figure(figsize=(5.8, 5))  # no pyplot: nothing needs a display
     ax = fig.subplots()

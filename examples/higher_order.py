@@ -33,7 +33,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 import minigrad as mg
 from minigrad.datasets import sleep_study
@@ -158,6 +157,8 @@ def run(args: argparse.Namespace, gd_steps: int) -> int:
     )
     p = gd_path[-1]
     print(f"gradient descent, lr {lr:g}: after {gd_steps} steps at ({p[0]:.6f}, {p[1]:.6f}), f = {f['gd'][-1]:.3e}")
+
+    from matplotlib.figure import Figure  # imported when drawing: Ctrl-C during start-up stays quick
 
     fig = Figure(figsize=(12, 4.6))  # no pyplot: nothing needs a display
     ax1, ax2 = fig.subplots(1, 2)

@@ -18,7 +18,6 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 import minigrad as mg
 from minigrad.manual import sigmoid_regression_backprop
@@ -101,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def draw(results: dict[str, dict[str, list[float]]], path: Path) -> Path:
     """One point per initialisation and gradient (autodiff, hand-derived), on a log scale, with the 1e-8 bound."""
+    from matplotlib.figure import Figure  # imported when drawing: Ctrl-C during start-up stays quick
+
     fig = Figure(figsize=(7, 4.2))  # no pyplot: nothing needs a display
     ax = fig.subplots()
     for k, (label, by_name) in enumerate(results.items()):
