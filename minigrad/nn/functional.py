@@ -33,6 +33,7 @@ from scipy.special import expit, ndtr
 
 from .. import ops
 from .._rng import as_rng
+from ..ops._dual import where_ as _where  # selects, never multiplies by the mask
 from ..tensor import Tensor, as_tensor, record
 from ..tracing import TracingError
 from ..tracing import current as current_trace
@@ -136,21 +137,14 @@ _SILU = (lambda g, out, x: g * _silu_slope(x),)
 _SILU_JVP = (lambda t, out, x: t * _silu_slope(x),)
 
 
-def _select(cond: np.ndarray, a: Any, b: Any) -> Any:
-    """a where cond else b, selecting (never multiplying by a mask): arrays or Tensors."""
-    if type(a) is Tensor or type(b) is Tensor:
-        return ops.where(cond, a, b)
-    return np.where(cond, a, b)
-
-
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope·x (PyTorch ``F.leaky_relu``; slope ``negative_slope`` at 0, as PyTorch)."""
     x = _float_tensor(input, "leaky_relu")
     pos = x.data > 0
     s = float(negative_slope)
     data = np.where(pos, x.data, x.data * s)
-    vjps = (lambda g, out, x: _select(pos, g, g * s),)
-    jvps = (lambda t, out, x: _select(pos, t, t * s),)
+    vjps = (lambda g, out, x: _where(pos, g, g * s),)
+    jvps = (lambda t, out, x: _where(pos, t, t * s),)
     return record("leaky_relu", data, (x,), vjps, jvps)
 
 
@@ -160,8 +154,8 @@ def elu(input: Any, alpha: float = 1.0) -> Tensor:
     a = float(alpha)
     pos = x.data > 0
     data = np.where(pos, x.data, a * np.expm1(np.minimum(x.data, 0)))
-    vjps = (lambda g, out, x: _select(pos, g, g * (out + a)),)
-    jvps = (lambda t, out, x: _select(pos, t, t * (out + a)),)
+    vjps = (lambda g, out, x: _where(pos, g, g * (out + a)),)
+    jvps = (lambda t, out, x: _where(pos, t, t * (out + a)),)
     return record("elu", data, (x,), vjps, jvps)
 
 
@@ -212,8 +206,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = 
     keep = as_rng(generator, "dropout").random(x.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     data = np.where(keep, x.data * scale, 0).astype(x.dtype, copy=False)
-    vjps = (lambda g, out, x: _select(keep, g * scale, 0),)
-    jvps = (lambda t, out, x: _select(keep, t * scale, 0),)
+    vjps = (lambda g, out, x: _where(keep, g * scale, 0),)
+    jvps = (lambda t, out, x: _where(keep, t * scale, 0),)
     return record("dropout", data, (x,), vjps, jvps)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from ..tracing import asarray
+from ._dual import where_ as select
 
 __all__ = ["either", "select", "zeros_like_", "full_tangent", "is_tensor"]
 
@@ -35,15 +36,6 @@ def either(op: Callable[..., Any], np_fn: Callable[..., Any]) -> Callable[..., A
 
     call.__name__ = getattr(op, "__name__", "op") + "_"
     return call
-
-
-def select(cond: np.ndarray, a: Any, b: Any) -> Any:
-    """a where ``cond``, else b; the other side never leaks in (an inf or nan there gives no nan)."""
-    if type(a) is Tensor or type(b) is Tensor:
-        from .elementwise import where
-
-        return where(cond, a, b)
-    return np.where(cond, a, b)
 
 
 def zeros_like_(x: Any, shape: tuple[int, ...] | None = None) -> Any:
