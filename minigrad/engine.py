@@ -17,6 +17,7 @@ import numpy as np
 
 from . import anomaly, inplace
 from ._kernels import sum_rows
+from .batching import Batched, Unbatchable
 from .forward import _state as _forward
 from .tensor import _RETAIN, VJP, Slice, Tensor, _set_grad_enabled, _value, anomaly_enabled, passthrough
 from .tracing import Box
@@ -229,6 +230,8 @@ def _name_gradient(g: Any, parent: Tensor) -> None:
 
 def _run_hooks(t: Tensor, g: Any) -> Any:
     """Pass ``t``'s complete gradient through its hooks in order; keep it in ``.grad`` if ``retain_grad()``."""
+    if type(g) is Batched:
+        raise Unbatchable("a hook would see a block of gradients")
     retain = False
     for fn in cast(list, t._hooks):  # called only for a tensor with hooks
         if fn is _RETAIN:
@@ -272,6 +275,10 @@ def _seed(root: Tensor, grad: Any, caller: str) -> np.ndarray:
             f"{caller}: this tensor does not require grad (no input of it requires grad, "
             "or it was computed under no_grad())"
         )
+    if type(grad) is Batched:  # a block of seeds (jacrev)
+        if grad.shape != root.data.shape or grad.dtype != root.data.dtype:
+            raise ValueError(f"{caller}: grad has shape {grad.shape} but the output has shape {root.data.shape}")
+        return grad  # type: ignore[return-value]
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
@@ -403,6 +410,8 @@ def grad_of(
         )
     if not root.requires_grad:
         return [_zeros(x, create_graph) for x in inputs]
+    if create_graph and type(grad) is Batched:
+        raise Unbatchable("a block of seeds cannot flow through a recorded backward pass")
     g = _seed(root, grad, caller)
     allowed = _reaching(order, stop)
     if create_graph:

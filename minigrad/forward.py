@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batching import Batched, Unbatchable
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -99,6 +101,8 @@ def propagate(out: Tensor, op: str, parents: tuple[Tensor, ...], jvps: Any) -> N
         # Plain arrays suffice when nothing else will look at this tangent's derivatives:
         # one level, and neither the op's inputs nor the tangents are being differentiated.
         plain = visible == 1 and not out.requires_grad and not any(t.requires_grad for _, t in carried)
+        if not plain and any(type(t.data) is Batched for _, t in carried):
+            raise Unbatchable(f"{op}: a block of tangents met a recorded (higher-order) pass")
         state.visible = depth  # hide this level and the inner ones while computing its tangent
         try:
             total = None
@@ -117,7 +121,8 @@ def propagate(out: Tensor, op: str, parents: tuple[Tensor, ...], jvps: Any) -> N
                     c = t if rule is passthrough else rule(t, out, *parents)
                 total = c if total is None else total + c
             if plain:
-                total = np.asarray(total)
+                if type(total) is not Batched:
+                    total = np.asarray(total)
                 if total.shape != out.data.shape:
                     total = np.broadcast_to(total, out.data.shape).copy()
                 if total.dtype != out.data.dtype:

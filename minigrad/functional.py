@@ -23,10 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from . import forward, ops
+from . import batching, forward, ops
+from .batching import Batched, Unbatchable
 from .engine import grad_of
-from .tensor import Tensor, _set_grad_enabled, _wrap, passthrough, record
+from .tensor import Tensor, _set_grad_enabled, _wrap, anomaly_enabled, passthrough, record
 from .tracing import Box
+from .tracing import _state as _tracing
 from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp"]
@@ -244,7 +246,7 @@ def _tangent_for(primal: Tensor, t: Any) -> Tensor:
         if t.shape != primal.shape:
             raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
         return t if t.dtype == primal.dtype else ops.astype(t, primal.dtype)
-    if type(t) is not Box:
+    if type(t) is not Box and type(t) is not Batched:
         t = np.asarray(t)
     if t.shape != primal.shape:
         raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
@@ -317,14 +319,75 @@ def _jacobian_tree(out: Any, traced: list, blocks: dict, argnums: int | Sequence
     return tree_unflatten(out_def, per_out)
 
 
-def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Return ``J(*args)``: the Jacobian by reverse mode, one backward sweep per output element.
+# The most elements one block of tangents or cotangents may hold in any intermediate
+# when chunk_size is None: 2**24 (128 MiB in float64). Blocks are sized from it.
+_BLOCK_ELEMENTS = 2**24
+
+
+def _check_chunk(chunk_size: int | None, fn: str) -> None:
+    whole = isinstance(chunk_size, (int, np.integer)) and not isinstance(chunk_size, bool)
+    if chunk_size is not None and (not whole or chunk_size < 1):
+        raise ValueError(f"{fn}: chunk_size must be None or a positive integer, got {chunk_size!r}")
+
+
+def _batching_allowed() -> bool:
+    """Blocks are pushed only through plain first-order sweeps: not while mg.compile traces, nor in anomaly mode."""
+    return _tracing.trace is None and not anomaly_enabled()
+
+
+def _basis(start: int, k: int, size: int, shape: tuple[int, ...], dtype: Any) -> Batched:
+    """Basis vectors e_start … e_{start+k-1} of R^size, as a block of k arrays of ``shape``."""
+    block = np.zeros((k, size), dtype=dtype)
+    block[np.arange(k), np.arange(start, start + k)] = 1
+    return Batched(block.reshape((k,) + shape))
+
+
+def _blocked(sweep: Callable[[int, int], list[np.ndarray]], size: int, chunk_size: int | None) -> list[np.ndarray]:
+    """Run ``sweep(start, k)`` (one array per result, shape (k,) + ...) over 0..size in blocks; join the blocks.
+
+    Without ``chunk_size`` the first block holds one vector, which measures the
+    largest intermediate per vector; the rest go in blocks of _BLOCK_ELEMENTS / that.
+    Raises Unbatchable if a rule could not be batched, even where user code caught it.
+    """
+    parts: list[list[np.ndarray]] = []
+    start, k = 0, chunk_size or 1
+    batching.failed(reset=True)
+    while start < size:
+        k = min(k, size - start)
+        batching.peak(reset=True)
+        results = sweep(start, k)
+        if batching.failed(reset=True):
+            raise Unbatchable("a rule that cannot be batched ran (its error was caught inside the function)")
+        if not parts:
+            parts = [[] for _ in results]
+        for p, r in zip(parts, results):
+            p.append(r)
+        start += k
+        if chunk_size is None:
+            k = max(1, _BLOCK_ELEMENTS * k // max(1, batching.peak()))
+    return [np.concatenate(p) for p in parts]
+
+
+def jacrev(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, chunk_size: int | None = None
+) -> Callable[..., Any]:
+    """Return ``J(*args)``: the Jacobian by reverse mode, e_kᵀ J for every output element k.
 
     Each block has shape ``out.shape + in.shape``. With pytree inputs or outputs
     the result nests as JAX's: the output's structure, each leaf replaced by the
     argument's structure (a tuple over ``argnums`` when it is a tuple). Cheap
     when outputs are few (m ≪ n for f: Rⁿ → Rᵐ).
+
+    The cotangents e_k go backward through the recorded graph in blocks (one
+    walk for many k; see ``minigrad.batching``), as ``torch.func.jacrev``:
+    ``chunk_size`` caps how many go at once (None: as many as keep every
+    intermediate block under 2**24 elements; 1: one walk per output element,
+    the unbatched sweep). A graph the blocks cannot pass (a hook, a custom op's
+    NumPy backward, a recorded backward for higher order, anomaly mode) is
+    walked once per element instead: same values, more time.
+    Raises ValueError for a bad ``chunk_size``; TypeError for non-Tensor outputs.
     """
+    _check_chunk(chunk_size, "jacrev")
 
     @functools.wraps(f)
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
@@ -336,14 +399,15 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         flat = [x for _, inputs in traced for x in inputs]
         blocks = {}
         for j, y in enumerate(out_leaves):
-            rows: list[list[Any]] = [[] for _ in flat]
-            if y.requires_grad:
-                for k in range(y.size):
-                    seed = np.zeros(y.size, dtype=y.dtype)  # a new array each time, as in jacfwd
-                    seed[k] = 1
-                    grads = grad_of(y, flat, grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
-                    for n, g in enumerate(grads):
-                        rows[n].append(g)
+            rows: list[Any] | None = None
+            if y.requires_grad and y.size > 1 and chunk_size != 1 and _batching_allowed():
+                try:
+                    rows = _rows_batched(y, flat, chunk_size)
+                except Unbatchable as error:
+                    batching.fallback(error)
+                    rows = None
+            if rows is None:
+                rows = _rows_looped(y, flat)
             for n, x in enumerate(flat):
                 blocks[j, n] = _stack_rows(rows[n], y.shape, x)
         return _jacobian_tree(out, traced, blocks, argnums)
@@ -351,9 +415,35 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     return jacrev_f
 
 
-def _stack_rows(rows: list[Any], out_shape: tuple[int, ...], x: Tensor) -> Tensor:
+def _rows_batched(y: Tensor, flat: list[Tensor], chunk_size: int | None) -> list[Any]:
+    """d y_k / d x for every element k of y, in blocks of cotangents: per input, an array (y.size,) + x.shape."""
+
+    def sweep(start: int, k: int) -> list[np.ndarray]:
+        seed = _basis(start, k, y.size, y.shape, y.dtype)
+        grads = grad_of(y, flat, grad=seed, retain_graph=True, create_graph=None)
+        return [batching.unbatch(g, k, x.shape, x.dtype) for g, x in zip(grads, flat)]
+
+    return _blocked(sweep, y.size, chunk_size)
+
+
+def _rows_looped(y: Tensor, flat: list[Tensor]) -> list[list[Any]]:
+    """d y_k / d x for every element k of y, one backward walk each: per input, a list of y.size gradients."""
+    rows: list[list[Any]] = [[] for _ in flat]
+    if y.requires_grad:
+        for k in range(y.size):
+            seed = np.zeros(y.size, dtype=y.dtype)  # a new array each time, as in jacfwd
+            seed[k] = 1
+            grads = grad_of(y, flat, grad=seed.reshape(y.shape), retain_graph=True, create_graph=None)
+            for n, g in enumerate(grads):
+                rows[n].append(g)
+    return rows
+
+
+def _stack_rows(rows: Any, out_shape: tuple[int, ...], x: Tensor) -> Tensor:
     """Rows d out_k / d x (k over the output's elements) as one block of shape out.shape + x.shape."""
     shape = out_shape + x.shape
+    if isinstance(rows, np.ndarray):  # already stacked by the batched sweep
+        return _wrap(rows.reshape(shape))
     if not rows:
         return _wrap(np.zeros(shape, dtype=x.dtype))
     if any(isinstance(r, Tensor) for r in rows):  # recorded: the Jacobian stays differentiable
@@ -361,11 +451,20 @@ def _stack_rows(rows: list[Any], out_shape: tuple[int, ...], x: Tensor) -> Tenso
     return _wrap(np.stack(rows).reshape(shape))
 
 
-def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Return ``J(*args)``: the Jacobian by forward mode, one forward sweep per input element.
+def jacfwd(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, chunk_size: int | None = None
+) -> Callable[..., Any]:
+    """Return ``J(*args)``: the Jacobian by forward mode, J e_i for every input element i.
 
     Same shapes and structure as ``jacrev``. Cheap when inputs are few (n ≪ m).
+    The tangents e_i go forward in blocks (one sweep of ``f`` for many i; see
+    ``minigrad.batching``); ``chunk_size`` caps the block as in ``jacrev``
+    (1: one sweep per input element). A function the blocks cannot pass (a
+    custom op's NumPy jvp rule, a recorded backward inside ``f``, an input
+    traced by an outer transform, anomaly mode) is swept once per element
+    instead: same values, more time. Raises ValueError for a bad ``chunk_size``.
     """
+    _check_chunk(chunk_size, "jacfwd")
 
     @functools.wraps(f)
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
@@ -376,18 +475,21 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         for leaves, treedef in primals:
             traced.append((treedef, flat[k : k + len(leaves)]))
             k += len(leaves)
-        columns: dict[int, list[Any]] = {}  # input leaf -> per element, the output leaves' tangents
+        columns: dict[int, Any] = {}  # input leaf -> per output leaf, d out / d x_e over the elements e
         out = None
         for n, x in enumerate(flat):
+            fn = lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs)  # noqa: E731
+            if x.size > 1 and chunk_size != 1 and _batching_allowed():
+                try:
+                    out, columns[n] = _columns_batched(fn, x, chunk_size)
+                    continue
+                except Unbatchable as error:
+                    batching.fallback(error)
             columns[n] = []
             for e in range(x.size):
                 basis = np.zeros(x.size, dtype=x.dtype)  # a new array each time: a recorded graph may keep it
                 basis[e] = 1
-                out, tangents = jvp(
-                    lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs),
-                    (x,),
-                    (basis.reshape(x.shape),),
-                )
+                out, tangents = jvp(fn, (x,), (basis.reshape(x.shape),))
                 columns[n].append(tree_flatten(tangents)[0])
         if out is None:  # no input elements: evaluate once for the output's structure
             out = f(*_replace(args, nums, traced, None, None), **kwargs)
@@ -395,11 +497,29 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         blocks = {}
         for j, y in enumerate(out_leaves):
             for n, x in enumerate(flat):
-                cols = [c[j] for c in columns[n]]
-                blocks[j, n] = _stack_columns(cols, y, x)
+                if isinstance(columns[n], tuple):  # batched: (x.size,) + y.shape per output leaf
+                    cols = columns[n][j]
+                    blocks[j, n] = _wrap(np.moveaxis(cols, 0, -1).reshape(y.shape + x.shape))
+                else:
+                    blocks[j, n] = _stack_columns([c[j] for c in columns[n]], y, x)
         return _jacobian_tree(out, traced, blocks, argnums)
 
     return jacfwd_f
+
+
+def _columns_batched(fn: Callable[[Tensor], Any], x: Tensor, chunk_size: int | None) -> tuple[Any, tuple]:
+    """(out, per output leaf the array (x.size,) + y.shape of J e_i), pushing the basis e_i in blocks."""
+    result: list[Any] = []
+
+    def sweep(start: int, k: int) -> list[np.ndarray]:
+        out, tangents = jvp(fn, (x,), (_basis(start, k, x.size, x.shape, x.dtype),))
+        result[:] = [out]
+        ys = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
+        ts = tree_flatten(tangents)[0]
+        return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(ts, ys)]
+
+    cols = _blocked(sweep, x.size, chunk_size)
+    return result[0], tuple(cols)
 
 
 def _replace(args: tuple, nums: tuple[int, ...], traced: list, n: Any, leaf: Any) -> list:

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from .batching import Batched
 from .forward import _state as _forward
 from .forward import propagate
 from .tracing import Box
@@ -604,8 +605,8 @@ def _scalar(t: Tensor, fn: str) -> Any:
 
 def _wrap(data: Any) -> Tensor:
     """A constant Tensor around ``data`` without the checks of ``__init__`` (internal, hot path)."""
-    if type(data) is not np.ndarray and type(data) is not Box:  # Box: an array traced by mg.compile
-        data = np.asarray(data)
+    if type(data) is not np.ndarray and type(data) is not Box and type(data) is not Batched:
+        data = np.asarray(data)  # Box: traced by mg.compile; Batched: a block of tangents (jacfwd)
     t = object.__new__(Tensor)
     t.data = data
     t.grad = None

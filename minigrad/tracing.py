@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from .batching import Batched
+
 __all__ = ["Box", "TracingError", "Trace", "Var", "Eqn", "current", "primitive", "hint", "asarray", "check"]
 
 
@@ -277,7 +279,7 @@ def asarray(x: Any, dtype: Any = None) -> Any:
 
     The core uses it wherever it coerces a value that may be traced by mg.compile.
     """
-    if type(x) is Box:
+    if type(x) is Box or type(x) is Batched:
         return x if dtype is None or x.dtype == np.dtype(dtype) else x.astype(dtype)
     return np.asarray(x, dtype=dtype)
 

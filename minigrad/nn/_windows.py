@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import batching
+from ..batching import Batched
 from ..tensor import Tensor, as_tensor, record
 from ..tracing import asarray, primitive
 
@@ -77,6 +79,8 @@ def windows(x: np.ndarray, geo: Geometry, fill: float = 0.0) -> np.ndarray:
 @primitive
 def _unfold_np(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """(N, C, H, W) → (N, OH, OW, C, kh, kw), a new contiguous array (zero padding)."""
+    if type(x) is Batched:  # a block of tangents: each of its k·N images is unfolded alike
+        return batching.merged(_unfold_np, x, geo)
     return np.ascontiguousarray(windows(x, geo).transpose(0, 2, 3, 1, 4, 5))
 
 
@@ -87,6 +91,8 @@ def _fold_np(cols: np.ndarray, geo: Geometry) -> np.ndarray:
     Accumulates in (N, H, W, C) order, where each tap's slice of ``cols`` is read with its
     natural strides (twice as fast as NCHW), and returns the NCHW view of that array.
     """
+    if type(cols) is Batched:  # a block of cotangents: each of its k·N images is folded alike
+        return batching.merged(_fold_np, cols, geo)
     n, oh, ow, c, kh, kw = cols.shape
     (pt, pb), (pl, pr) = geo.pads
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
@@ -165,6 +171,9 @@ def _fold_rules(geo: Geometry) -> tuple[tuple, tuple]:
 @primitive
 def _put_np(g: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
     """zeros(lead + (size,)) with g[..., k] added at index[..., k] (bincount: repeated indices add)."""
+    if type(g) is Batched:  # a block of cotangents: the batch axis is one more leading axis
+        v = g.value
+        return Batched(_put_np(v, np.broadcast_to(index, v.shape[:1] + np.shape(index)), size))
     lead = g.shape[:-1]
     rows = int(np.prod(lead, dtype=np.int64))
     flat = index.reshape(rows, -1) + (np.arange(rows, dtype=np.int64) * size)[:, None]

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from .. import batching
+from ..batching import Batched
 from ..tensor import Tensor
 from ..tracing import Box, primitive
 
@@ -79,6 +81,8 @@ def select(mask: np.ndarray, a: Any, into: bool = False) -> np.ndarray:
     """
     if type(a) is Box or type(mask) is Box:
         return select_copy(mask, a)  # traced by mg.compile: one pure call in the program
+    if type(a) is Batched or type(mask) is Batched:
+        return batching.select(mask, a)  # type: ignore[return-value]  # a block of tangents (jacfwd/jacrev)
     a = np.asarray(a)
     bits = _BITS.get(a.dtype.itemsize) if a.dtype.kind == "f" else None
     if bits is None:
@@ -141,6 +145,8 @@ def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:
         from .shape import broadcast_to
 
         return broadcast_to(x, shape)
+    if type(x) is Batched:
+        return np.broadcast_to(x, shape).copy()
     if type(x) is not np.ndarray:  # traced by mg.compile: a (read-only) broadcast view
         return np.broadcast_to(x, shape)
     out = np.empty(shape, dtype=x.dtype)

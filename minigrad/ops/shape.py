@@ -143,7 +143,8 @@ def scatter_add(g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
 
 @primitive
 def _scatter(g: np.ndarray, idx: Any, shape: tuple[int, ...]) -> np.ndarray:
-    z = np.zeros(shape, dtype=g.dtype)
+    # zeros_like keeps a block of cotangents (jacrev) a block; np.zeros is the fast common case
+    z = np.zeros(shape, dtype=g.dtype) if type(g) is np.ndarray else np.zeros_like(g, shape=shape)
     if _is_basic(idx):
         z[idx] = g
     else:
