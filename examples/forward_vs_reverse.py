@@ -1,11 +1,15 @@
 """Forward mode or reverse mode? It depends on the Jacobian's shape: time jacfwd and jacrev as n and m vary.
 
 For f: Rⁿ → Rᵐ, ``mg.jacfwd`` pushes one tangent forward per input element (n
-sweeps) and ``mg.jacrev`` pulls one cotangent back per output element (m
-sweeps). So forward mode wins for tall Jacobians (n ≪ m) and reverse mode for
-wide ones (n ≫ m); gradients of a scalar loss (m = 1) are why deep learning
-uses reverse mode. The function timed here is a tanh layer with a fixed random
-weight, f(x) = tanh(A x) with A of shape (m, n).
+tangents) and ``mg.jacrev`` pulls one cotangent back per output element (m
+cotangents). So forward mode wins for tall Jacobians (n ≪ m) and reverse mode
+for wide ones (n ≫ m); gradients of a scalar loss (m = 1) are why deep
+learning uses reverse mode. The function timed here is a tanh layer with a
+fixed random weight, f(x) = tanh(A x) with A of shape (m, n).
+
+Both are timed twice: as minigrad runs them, with the tangents (cotangents)
+pushed in blocks through one sweep, and with ``chunk_size=1``, one sweep per
+vector, where the sweep count alone decides and the crossover sits near n = m.
 
 Then the Welch Labs 2-3-1 network's Hessian (cost J as a function of all nine
 weights) by forward over reverse, ``mg.jacfwd(mg.jacrev(J))`` (JAX's
@@ -34,15 +38,18 @@ def layer(m: int, n: int):
     return lambda x: mg.tanh(A @ x)
 
 
-def time_jacobians(sizes: list[int], total: int, number: int) -> list[tuple[int, int, float, float]]:
-    """(n, m, jacfwd seconds, jacrev seconds) for n + m = total, median of 3 repeats."""
+def time_jacobians(sizes: list[int], total: int, number: int) -> list[tuple[int, int, float, float, float, float]]:
+    """(n, m, jacfwd, jacrev, jacfwd one vector per sweep, jacrev one per sweep) seconds for n + m = total,
+    median of 3 repeats."""
     rows = []
     for n in sizes:
         m = total - n
         f, x = layer(m, n), np.linspace(-1.0, 1.0, n)
-        fwd, rev = mg.jacfwd(f), mg.jacrev(f)
-        np.testing.assert_allclose(fwd(x).data, rev(x).data, rtol=1e-12, atol=1e-14)
-        rows.append((n, m, _median_seconds(fwd, x, number), _median_seconds(rev, x, number)))
+        jacs = [mg.jacfwd(f), mg.jacrev(f), mg.jacfwd(f, chunk_size=1), mg.jacrev(f, chunk_size=1)]
+        for jac in jacs[1:]:
+            np.testing.assert_allclose(jac(x).data, jacs[0](x).data, rtol=1e-12, atol=1e-14)
+        tf, tr, tf1, tr1 = (_median_seconds(jac, x, number) for jac in jacs)
+        rows.append((n, m, tf, tr, tf1, tr1))
     return rows
 
 
@@ -82,11 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted while timing the Jacobians; nothing to report", file=sys.stderr)
         return 130
     print(f"Jacobian of tanh(A x), A of shape (m, n), n + m = {total}: median time of one Jacobian")
-    print(f"{'n':>4} {'m':>4} {'jacfwd':>11} {'jacrev':>11}  faster")
-    for n, m, tf, tr in rows:
-        print(f"{n:4d} {m:4d} {tf * 1e3:9.2f}ms {tr * 1e3:9.2f}ms  {'forward' if tf < tr else 'reverse'}")
-    crossover = next((n for n, m, tf, tr in rows if tr < tf), None)
-    print(f"crossover: reverse mode is faster from n = {crossover} on (n ≈ m = {total // 2} in theory)")
+    print(f"{'':9} {'in blocks':>23}   {'one vector per sweep':>23}")
+    print(f"{'n':>4} {'m':>4} {'jacfwd':>11} {'jacrev':>11}   {'jacfwd':>11} {'jacrev':>11}  faster")
+    for n, m, tf, tr, tf1, tr1 in rows:
+        print(
+            f"{n:4d} {m:4d} {tf * 1e3:9.3f}ms {tr * 1e3:9.3f}ms   {tf1 * 1e3:9.3f}ms {tr1 * 1e3:9.3f}ms  "
+            f"{'forward' if tf < tr else 'reverse'}"
+        )
+    crossover = next((r[0] for r in rows if r[3] < r[2]), None)
+    crossover_1 = next((r[0] for r in rows if r[5] < r[4]), None)
+    print(
+        f"crossover: reverse mode is faster from n = {crossover} on in blocks, from n = {crossover_1} on "
+        f"one vector per sweep (n ≈ m = {total // 2} if only the sweep count mattered)"
+    )
 
     err, gap, scale = hessian_check()
     print(
@@ -101,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         fig = Figure(figsize=(6.5, 4))
         ax = fig.add_subplot()
         ns = [r[0] for r in rows]
-        ax.plot(ns, [r[2] * 1e3 for r in rows], marker="o", label="jacfwd (one sweep per input)")
-        ax.plot(ns, [r[3] * 1e3 for r in rows], marker="s", label="jacrev (one sweep per output)")
+        ax.plot(ns, [r[2] * 1e3 for r in rows], marker="o", label="jacfwd (tangents in blocks)")
+        ax.plot(ns, [r[3] * 1e3 for r in rows], marker="s", label="jacrev (cotangents in blocks)")
+        ax.plot(ns, [r[4] * 1e3 for r in rows], marker="o", ls=":", label="jacfwd, one sweep per input")
+        ax.plot(ns, [r[5] * 1e3 for r in rows], marker="s", ls=":", label="jacrev, one sweep per output")
+        ax.set_yscale("log")
         ax.set_xlabel(f"inputs n (outputs m = {total} - n)")
         ax.set_ylabel("time per Jacobian (ms)")
         ax.set_title("Forward or reverse mode: the Jacobian's shape decides")

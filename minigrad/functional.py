@@ -25,7 +25,7 @@ import numpy as np
 
 from . import batching, forward, ops
 from .batching import Batched, Unbatchable
-from .engine import grad_of
+from .engine import _toposort, grad_of
 from .tensor import Tensor, _set_grad_enabled, _wrap, anomaly_enabled, passthrough, record
 from .tracing import Box
 from .tracing import _state as _tracing
@@ -342,15 +342,18 @@ def _basis(start: int, k: int, size: int, shape: tuple[int, ...], dtype: Any) ->
     return Batched(block.reshape((k,) + shape))
 
 
-def _blocked(sweep: Callable[[int, int], list[np.ndarray]], size: int, chunk_size: int | None) -> list[np.ndarray]:
+def _blocked(
+    sweep: Callable[[int, int], list[np.ndarray]], size: int, chunk_size: int | None, first: int
+) -> list[np.ndarray]:
     """Run ``sweep(start, k)`` (one array per result, shape (k,) + ...) over 0..size in blocks; join the blocks.
 
-    Without ``chunk_size`` the first block holds one vector, which measures the
-    largest intermediate per vector; the rest go in blocks of _BLOCK_ELEMENTS / that.
-    Raises Unbatchable if a rule could not be batched, even where user code caught it.
+    Without ``chunk_size`` the first block holds ``first`` vectors; it measures the
+    largest intermediate block, and the next blocks are sized to keep it under
+    _BLOCK_ELEMENTS. Raises Unbatchable if a rule could not be batched, even where
+    user code caught the error.
     """
     parts: list[list[np.ndarray]] = []
-    start, k = 0, chunk_size or 1
+    start, k = 0, chunk_size or max(1, first)
     batching.failed(reset=True)
     while start < size:
         k = min(k, size - start)
@@ -423,7 +426,9 @@ def _rows_batched(y: Tensor, flat: list[Tensor], chunk_size: int | None) -> list
         grads = grad_of(y, flat, grad=seed, retain_graph=True, create_graph=None)
         return [batching.unbatch(g, k, x.shape, x.dtype) for g, x in zip(grads, flat)]
 
-    return _blocked(sweep, y.size, chunk_size)
+    # Each node's cotangent is a block of its size: the largest node sizes the blocks.
+    largest = max((node.data.size for node in _toposort(y, {id(x) for x in flat})), default=1)
+    return _blocked(sweep, y.size, chunk_size, _BLOCK_ELEMENTS // max(1, largest))
 
 
 def _rows_looped(y: Tensor, flat: list[Tensor]) -> list[list[Any]]:
@@ -518,7 +523,9 @@ def _columns_batched(fn: Callable[[Tensor], Any], x: Tensor, chunk_size: int | N
         ts = tree_flatten(tangents)[0]
         return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(ts, ys)]
 
-    cols = _blocked(sweep, x.size, chunk_size)
+    # Forward mode keeps no graph to size blocks by: the first block (at most 32 vectors, as
+    # torch.func and JAX push all of them) measures the largest intermediate, and sizes the rest.
+    cols = _blocked(sweep, x.size, chunk_size, min(32, _BLOCK_ELEMENTS // x.size))
     return result[0], tuple(cols)
 
 

@@ -56,58 +56,58 @@ rng = np.random.default_rng(0)
 V = rng.normal(size=(K, 2, 3, 4))
 P = rng.normal(size=(3, 4))  # a plain operand, the same for every member of the block
 
-RULES = [
-    ("add plain", lambda b: b + P, lambda v: v + P),
-    ("radd 1-D", lambda b: P[0] - b, lambda v: P[0] - v),
-    ("broadcast up", lambda b: b[0, 0] * P[:, None, :1], lambda v: v[0, 0] * P[:, None, :1]),
-    ("sum axis", lambda b: b.sum(axis=(0, -1), keepdims=True), lambda v: v.sum(axis=(0, -1), keepdims=True)),
-    ("np.max None", lambda b: np.max(b), lambda v: np.max(v)),
-    ("add.reduce", lambda b: np.add.reduce(b, axis=1), lambda v: np.add.reduce(v, axis=1)),
-    ("maximum.accumulate", lambda b: np.maximum.accumulate(b, axis=-1), lambda v: np.maximum.accumulate(v, axis=-1)),
-    ("cumsum None", lambda b: b.cumsum(), lambda v: v.cumsum()),
-    ("reshape -1", lambda b: b.reshape(4, -1), lambda v: v.reshape(4, -1)),
-    ("transpose", lambda b: b.T, lambda v: v.T),
-    ("transpose axes", lambda b: np.transpose(b, (2, 0, 1)), lambda v: np.transpose(v, (2, 0, 1))),
-    ("moveaxis", lambda b: np.moveaxis(b, -1, 0), lambda v: np.moveaxis(v, -1, 0)),
-    ("squeeze", lambda b: b[:1].squeeze(), lambda v: v[:1].squeeze()),
-    ("expand_dims", lambda b: np.expand_dims(b, (0, -1)), lambda v: np.expand_dims(v, (0, -1))),
-    ("broadcast_to", lambda b: np.broadcast_to(b[0, 0], (2, 3, 4)), lambda v: np.broadcast_to(v[0, 0], (2, 3, 4))),
-    ("where", lambda b: np.where(P > 0, b, -b), lambda v: np.where(P > 0, v, -v)),
-    ("concatenate", lambda b: np.concatenate([b[0], P], axis=1), lambda v: np.concatenate([v[0], P], axis=1)),
-    ("stack", lambda b: np.stack([P, b[1]], axis=-1), lambda v: np.stack([P, v[1]], axis=-1)),
-    ("matmul plain right", lambda b: b @ P.T, lambda v: v @ P.T),
-    ("matmul plain left", lambda b: P.T @ b, lambda v: P.T @ v),
-    ("matmul 1-D right", lambda b: b[0, 0] @ P.T, lambda v: v[0, 0] @ P.T),
-    ("matmul 1-D left", lambda b: P @ b[0, 0], lambda v: P @ v[0, 0]),
-    ("matmul 1-D both", lambda b: b[0, 0] @ P[0], lambda v: v[0, 0] @ P[0]),
-    ("matmul two blocks", lambda b: b @ b.swapaxes(-1, -2), lambda v: v @ v.swapaxes(-1, -2)),
-    ("dot", lambda b: np.dot(b, P.T), lambda v: np.dot(v, P.T)),
-    ("tensordot left", lambda b: np.tensordot(P, b, axes=([0, 1], [1, 2])), lambda v: np.tensordot(P, v, axes=([0, 1], [1, 2]))),
-    ("einsum", lambda b: np.einsum("...ij,kj->...ik", b, P), lambda v: np.einsum("...ij,kj->...ik", v, P)),
-    ("einsum two blocks", lambda b: np.einsum("aij,aij->j", b, b), lambda v: np.einsum("aij,aij->j", v, v)),
-    ("pad", lambda b: np.pad(b, ((0, 0), (1, 2), (0, 1))), lambda v: np.pad(v, ((0, 0), (1, 2), (0, 1)))),
-    ("tile", lambda b: np.tile(b[0], (2, 1, 1)), lambda v: np.tile(v[0], (2, 1, 1))),
-    ("repeat None", lambda b: np.repeat(b, 2), lambda v: np.repeat(v, 2)),
-    ("roll None", lambda b: np.roll(b, 5), lambda v: np.roll(v, 5)),
-    ("flip", lambda b: np.flip(b, (0, 2)), lambda v: np.flip(v, (0, 2))),
-    ("diagonal", lambda b: np.diagonal(b, 1, 1, 2), lambda v: np.diagonal(v, 1, 1, 2)),
-    ("triu", lambda b: np.triu(b, -1), lambda v: np.triu(v, -1)),
-    ("take_along_axis", lambda b: np.take_along_axis(b[0], np.argsort(P, 1), 1), lambda v: np.take_along_axis(v[0], np.argsort(P, 1), 1)),
-    ("getitem basic", lambda b: b[1, ::-1, None, 1:], lambda v: v[1, ::-1, None, 1:]),
-    ("getitem ellipsis", lambda b: b[..., 2], lambda v: v[..., 2]),
-    ("getitem adjacent", lambda b: b[:, [0, 2, 2], [1, 0, 3]], lambda v: v[:, [0, 2, 2], [1, 0, 3]]),
-    ("getitem separated", lambda b: b[[1, 0], :, [3, 2]], lambda v: v[[1, 0], :, [3, 2]]),
-    ("getitem int and array apart", lambda b: b[0, :, [1, 2]], lambda v: v[0, :, [1, 2]]),
-    ("getitem bool", lambda b: b[:, P > 0], lambda v: v[:, P > 0]),
-    ("zeros_like shape", lambda b: np.zeros_like(b, shape=(5,)) + 1, lambda v: np.zeros_like(v, shape=(5,)) + 1),
+RULES = [  # name, one NumPy expression: run on the block, and on each member
+    ("add plain", lambda b: b + P),
+    ("radd 1-D", lambda b: P[0] - b),
+    ("broadcast up", lambda b: b[0, 0] * P[:, None, :1]),
+    ("sum axis", lambda b: b.sum(axis=(0, -1), keepdims=True)),
+    ("np.max None", lambda b: np.max(b)),
+    ("add.reduce", lambda b: np.add.reduce(b, axis=1)),
+    ("maximum.accumulate", lambda b: np.maximum.accumulate(b, axis=-1)),
+    ("cumsum None", lambda b: b.cumsum()),
+    ("reshape -1", lambda b: b.reshape(4, -1)),
+    ("transpose", lambda b: b.T),
+    ("transpose axes", lambda b: np.transpose(b, (2, 0, 1))),
+    ("moveaxis", lambda b: np.moveaxis(b, -1, 0)),
+    ("squeeze", lambda b: b[:1].squeeze()),
+    ("expand_dims", lambda b: np.expand_dims(b, (0, -1))),
+    ("broadcast_to", lambda b: np.broadcast_to(b[0, 0], (2, 3, 4))),
+    ("where", lambda b: np.where(P > 0, b, -b)),
+    ("concatenate", lambda b: np.concatenate([b[0], P], axis=1)),
+    ("stack", lambda b: np.stack([P, b[1]], axis=-1)),
+    ("matmul plain right", lambda b: b @ P.T),
+    ("matmul plain left", lambda b: P.T @ b),
+    ("matmul 1-D right", lambda b: b[0, 0] @ P.T),
+    ("matmul 1-D left", lambda b: P @ b[0, 0]),
+    ("matmul 1-D both", lambda b: b[0, 0] @ P[0]),
+    ("matmul two blocks", lambda b: b @ b.swapaxes(-1, -2)),
+    ("dot", lambda b: np.dot(b, P.T)),
+    ("tensordot left", lambda b: np.tensordot(P, b, axes=([0, 1], [1, 2]))),
+    ("einsum", lambda b: np.einsum("...ij,kj->...ik", b, P)),
+    ("einsum two blocks", lambda b: np.einsum("aij,aij->j", b, b)),
+    ("pad", lambda b: np.pad(b, ((0, 0), (1, 2), (0, 1)))),
+    ("tile", lambda b: np.tile(b[0], (2, 1, 1))),
+    ("repeat None", lambda b: np.repeat(b, 2)),
+    ("roll None", lambda b: np.roll(b, 5)),
+    ("flip", lambda b: np.flip(b, (0, 2))),
+    ("diagonal", lambda b: np.diagonal(b, 1, 1, 2)),
+    ("triu", lambda b: np.triu(b, -1)),
+    ("take_along_axis", lambda b: np.take_along_axis(b[0], np.argsort(P, 1), 1)),
+    ("getitem basic", lambda b: b[1, ::-1, None, 1:]),
+    ("getitem ellipsis", lambda b: b[..., 2]),
+    ("getitem adjacent", lambda b: b[:, [0, 2, 2], [1, 0, 3]]),
+    ("getitem separated", lambda b: b[[1, 0], :, [3, 2]]),
+    ("getitem int and array apart", lambda b: b[0, :, [1, 2]]),
+    ("getitem bool", lambda b: b[:, P > 0]),
+    ("zeros_like shape", lambda b: np.zeros_like(b, shape=(5,)) + 1),
 ]
 
 
-@pytest.mark.parametrize("name, on_block, on_one", RULES, ids=[r[0] for r in RULES])
-def test_a_numpy_call_on_a_block_equals_the_calls_stacked(name, on_block, on_one):
-    got = on_block(Batched(V.copy()))
+@pytest.mark.parametrize("name, expression", RULES, ids=[r[0] for r in RULES])
+def test_a_numpy_call_on_a_block_equals_the_calls_stacked(name, expression):
+    got = expression(Batched(V.copy()))
     assert type(got) is Batched
-    want = _stacked(on_one, V)
+    want = _stacked(expression, V)
     assert got.shape == want.shape[1:]
     np.testing.assert_allclose(got.value, want, rtol=1e-13, atol=1e-13)
 
@@ -284,7 +284,7 @@ def test_jacfwd_sweeps_twice_for_many_inputs_and_by_chunk_size():
     x = rng.normal(size=50)
     f, calls = _counting(lambda t: mg.tanh(t) * 2.0)
     J = mg.jacfwd(f)(x)
-    assert len(calls) == 2  # one vector (to measure), then the other 49 at once
+    assert len(calls) == 2  # 32 vectors (which measure the largest intermediate), then the other 18
     np.testing.assert_allclose(J.data, np.diag(2 * (1 - np.tanh(x) ** 2)), rtol=1e-14)
     calls.clear()
     mg.jacfwd(f, chunk_size=8)(x)
@@ -300,21 +300,31 @@ def test_jacrev_walks_the_graph_once_per_block(monkeypatch):
     monkeypatch.setattr(functional, "grad_of", lambda *a, **k: walks.append(1) or real(*a, **k))
     x = rng.normal(size=30)
     mg.jacrev(lambda t: mg.sin(t) * t)(x)
-    assert len(walks) == 2
+    assert len(walks) == 1  # the graph's largest node sizes the blocks: all 30 at once
     walks.clear()
     mg.jacrev(lambda t: mg.sin(t) * t, chunk_size=4)(x)
     assert len(walks) == 8
 
 
 def test_blocks_are_sized_to_the_largest_intermediate(monkeypatch):
-    # Each vector's largest intermediate holds 40 * 20 = 800 elements; with a budget of
-    # 4000 elements a block holds 5 vectors: 1 (to measure), then 19 in blocks of 5: 1 + 4 sweeps.
-    monkeypatch.setattr(functional, "_BLOCK_ELEMENTS", 4000)
     A = rng.normal(size=(40, 1))
-    f, calls = _counting(lambda t: mg.tanh(T(A) * t).sum(axis=0))
-    J = mg.jacfwd(f)(rng.normal(size=20))
-    assert len(calls) == 1 + 4
-    assert J.shape == (20, 20)
+    f = lambda t: mg.tanh(T(A) * t)  # noqa: E731  # for t of n elements: intermediates of 40 n elements
+    walks = []
+    real = functional.grad_of
+    monkeypatch.setattr(functional, "grad_of", lambda *a, **k: walks.append(1) or real(*a, **k))
+    # jacrev: the graph's largest node (40 * 20 = 800 elements) is known before any walk, so a budget
+    # of 1600 elements gives blocks of 2 cotangents: 800 outputs in 400 walks.
+    monkeypatch.setattr(functional, "_BLOCK_ELEMENTS", 1600)
+    J = mg.jacrev(f)(rng.normal(size=20))
+    assert len(walks) == 400 and J.shape == (40, 20, 20)
+    # jacfwd keeps no graph: its first block (32 vectors) measures 32 * 40 * 100 elements, and with a
+    # budget of 16000 the other 68 of 100 inputs go in blocks of 16000 * 32 // 128000 = 4: 1 + 17 sweeps.
+    monkeypatch.setattr(functional, "_BLOCK_ELEMENTS", 16000)
+    counted, calls = _counting(f)
+    x = rng.normal(size=100)
+    J = mg.jacfwd(counted)(x)
+    assert len(calls) == 1 + 17
+    np.testing.assert_allclose(J.data, mg.jacfwd(f, chunk_size=1)(x).data, rtol=1e-14)
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "4"])
