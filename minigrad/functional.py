@@ -483,16 +483,26 @@ def jacfwd(
         for leaves, treedef in primals:
             traced.append((treedef, flat[k : k + len(leaves)]))
             k += len(leaves)
+        if sum(x.size for x in flat) > 1 and chunk_size != 1 and _batching_allowed():
+            try:
+                # One basis over all the input leaves together, as JAX's jacfwd: one block may span leaves.
+                out, cols = _columns_batched(
+                    lambda *leaves: f(*_with_leaves(args, nums, traced, leaves), **kwargs), flat, chunk_size
+                )
+            except Unbatchable as error:
+                batching.fallback(error)
+            else:
+                blocks, start = {}, 0
+                for n, x in enumerate(flat):
+                    for j, y in enumerate(_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]):
+                        part = cols[j][start : start + x.size]  # (x.size,) + y.shape
+                        blocks[j, n] = _wrap(np.moveaxis(part, 0, -1).reshape(y.shape + x.shape))
+                    start += x.size
+                return _jacobian_tree(out, traced, blocks, argnums)
         columns: dict[int, Any] = {}  # input leaf -> per output leaf, d out / d x_e over the elements e
         out = None
         for n, x in enumerate(flat):
             fn = lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs)  # noqa: E731
-            if x.size > 1 and chunk_size != 1 and _batching_allowed():
-                try:
-                    out, columns[n] = _columns_batched(fn, x, chunk_size)
-                    continue
-                except Unbatchable as error:
-                    batching.fallback(error)
             columns[n] = []
             for e in range(x.size):
                 basis = np.zeros(x.size, dtype=x.dtype)  # a new array each time: a recorded graph may keep it
@@ -505,31 +515,50 @@ def jacfwd(
         blocks = {}
         for j, y in enumerate(out_leaves):
             for n, x in enumerate(flat):
-                if isinstance(columns[n], tuple):  # batched: (x.size,) + y.shape per output leaf
-                    cols = columns[n][j]
-                    blocks[j, n] = _wrap(np.moveaxis(cols, 0, -1).reshape(y.shape + x.shape))
-                else:
-                    blocks[j, n] = _stack_columns([c[j] for c in columns[n]], y, x)
+                blocks[j, n] = _stack_columns([c[j] for c in columns[n]], y, x)
         return _jacobian_tree(out, traced, blocks, argnums)
 
     return jacfwd_f
 
 
-def _columns_batched(fn: Callable[[Tensor], Any], x: Tensor, chunk_size: int | None) -> tuple[Any, tuple]:
-    """(out, per output leaf the array (x.size,) + y.shape of J e_i), pushing the basis e_i in blocks."""
+def _columns_batched(fn: Callable[..., Any], flat: list[Tensor], chunk_size: int | None) -> tuple[Any, list]:
+    """(out, per output leaf the array (n,) + y.shape of J e_i): the basis e_i of all n input elements
+    (the leaves of ``flat`` in order) pushed forward in blocks. A leaf with no basis vector in a block
+    gets a plain zero tangent (the same for the whole block)."""
+    total = sum(x.size for x in flat)
     result: list[Any] = []
 
     def sweep(start: int, k: int) -> list[np.ndarray]:
-        out, tangents = jvp(fn, (x,), (_basis(start, k, x.size, x.shape, x.dtype),))
+        tangents: list[Any] = []
+        offset = 0
+        for x in flat:
+            lo, hi = max(start, offset), min(start + k, offset + x.size)
+            if lo < hi:
+                block = np.zeros((k, x.size), dtype=x.dtype)
+                rows = np.arange(lo - start, hi - start)
+                block[rows, rows + start - offset] = 1
+                tangents.append(Batched(block.reshape((k,) + x.shape)))
+            else:
+                tangents.append(np.zeros(x.shape, dtype=x.dtype))
+            offset += x.size
+        out, t_out = jvp(fn, tuple(flat), tuple(tangents))
         result[:] = [out]
         ys = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
-        ts = tree_flatten(tangents)[0]
-        return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(ts, ys)]
+        return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(tree_flatten(t_out)[0], ys)]
 
     # Forward mode keeps no graph to size blocks by: the first block (at most 32 vectors, as
     # torch.func and JAX push all of them) measures the largest intermediate, and sizes the rest.
-    cols = _blocked(sweep, x.size, chunk_size, min(32, _BLOCK_ELEMENTS // x.size))
-    return result[0], tuple(cols)
+    cols = _blocked(sweep, total, chunk_size, min(32, _BLOCK_ELEMENTS // total))
+    return result[0], cols
+
+
+def _with_leaves(args: tuple, nums: tuple[int, ...], traced: list, leaves: tuple) -> list:
+    """``args`` with the traced arguments rebuilt from ``leaves`` (all input leaves, in order)."""
+    out, k = list(args), 0
+    for i, (treedef, inputs) in zip(nums, traced):
+        out[i] = tree_unflatten(treedef, list(leaves[k : k + len(inputs)]))
+        k += len(inputs)
+    return out
 
 
 def _replace(args: tuple, nums: tuple[int, ...], traced: list, n: Any, leaf: Any) -> list:

@@ -294,6 +294,20 @@ def test_jacfwd_sweeps_twice_for_many_inputs_and_by_chunk_size():
     assert len(calls) == 50
 
 
+def test_jacfwd_pushes_one_basis_over_all_input_leaves():
+    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    f, calls = _counting(lambda p, x: mg.tanh(x @ p["W"] + p["b"]))
+    J = mg.jacfwd(f, argnums=(0, 1))(params, X[:, :3])
+    assert len(calls) == 1  # 6 + 2 + 9 = 17 basis vectors, one block spanning the three leaves
+    want = mg.jacfwd(f, argnums=(0, 1), chunk_size=1)(params, X[:, :3])
+    for got, ref in zip(mg.tree.tree_flatten(J)[0], mg.tree.tree_flatten(want)[0]):
+        np.testing.assert_allclose(got.data, ref.data, rtol=1e-13)
+    # blocks of 5 straddle the leaves' boundaries
+    chunked = mg.jacfwd(f, argnums=(0, 1), chunk_size=5)(params, X[:, :3])
+    for got, ref in zip(mg.tree.tree_flatten(chunked)[0], mg.tree.tree_flatten(want)[0]):
+        np.testing.assert_allclose(got.data, ref.data, rtol=1e-13)
+
+
 def test_jacrev_walks_the_graph_once_per_block(monkeypatch):
     walks = []
     real = functional.grad_of
