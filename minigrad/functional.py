@@ -375,7 +375,11 @@ def _blocked(
 
 
 def jacrev(
-    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, chunk_size: int | None = None
+    f: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    *,
+    has_aux: bool = False,
+    chunk_size: int | None = None,
 ) -> Callable[..., Any]:
     """Return ``J(*args)``: the Jacobian by reverse mode, e_kᵀ J for every output element k.
 
@@ -391,6 +395,8 @@ def jacrev(
     the unbatched sweep). A graph the blocks cannot pass (a hook, a custom op's
     NumPy backward, a recorded backward for higher order, anomaly mode) is
     walked once per element instead: same values, more time.
+    With ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is
+    ``(J, aux)``, aux not differentiated (JAX's ``has_aux``).
     Raises ValueError for a bad ``chunk_size``; TypeError for non-Tensor outputs.
     """
     _check_chunk(chunk_size, "jacrev")
@@ -400,7 +406,7 @@ def jacrev(
         nums = _argnums(argnums, len(args), "jacrev")
         call_args, traced = _trace_inputs(args, nums, "jacrev")
         with _set_grad_enabled(True):
-            out = f(*call_args, **kwargs)
+            out, aux = _split_aux(f(*call_args, **kwargs), has_aux, "jacrev")
         out_leaves = [_tensor_output(y, "jacrev") for y in tree_flatten(out)[0]]
         flat = [x for _, inputs in traced for x in inputs]
         blocks = {}
@@ -416,7 +422,8 @@ def jacrev(
                 rows = _rows_looped(y, flat)
             for n, x in enumerate(flat):
                 blocks[j, n] = _stack_rows(rows[n], y.shape, x)
-        return _jacobian_tree(out, traced, blocks, argnums)
+        J = _jacobian_tree(out, traced, blocks, argnums)
+        return (J, aux) if has_aux else J
 
     return jacrev_f
 
@@ -460,7 +467,11 @@ def _stack_rows(rows: Any, out_shape: tuple[int, ...], x: Tensor) -> Tensor:
 
 
 def jacfwd(
-    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, chunk_size: int | None = None
+    f: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    *,
+    has_aux: bool = False,
+    chunk_size: int | None = None,
 ) -> Callable[..., Any]:
     """Return ``J(*args)``: the Jacobian by forward mode, J e_i for every input element i.
 
@@ -470,9 +481,23 @@ def jacfwd(
     (1: one sweep per input element). A function the blocks cannot pass (a
     custom op's NumPy jvp rule, a recorded backward inside ``f``, an input
     traced by an outer transform, anomaly mode) is swept once per element
-    instead: same values, more time. Raises ValueError for a bad ``chunk_size``.
+    instead: same values, more time. ``has_aux`` as in ``jacrev`` (Tensors in aux
+    come back as constants: aux is not differentiated). Raises ValueError for a
+    bad ``chunk_size``.
     """
     _check_chunk(chunk_size, "jacfwd")
+    aux_of_last_call: list[Any] = [None]
+
+    def f_out(*args: Any, **kwargs: Any) -> Any:
+        out, aux_of_last_call[0] = _split_aux(f(*args, **kwargs), has_aux, "jacfwd")
+        return out
+
+    def with_aux(J: Any) -> Any:
+        if not has_aux:
+            return J
+        aux = tree_map(lambda t: _wrap(t.data) if isinstance(t, Tensor) else t, aux_of_last_call[0])
+        aux_of_last_call[0] = None
+        return J, aux
 
     @functools.wraps(f)
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
@@ -487,7 +512,7 @@ def jacfwd(
             try:
                 # One basis over all the input leaves together, as JAX's jacfwd: one block may span leaves.
                 out, cols = _columns_batched(
-                    lambda *leaves: f(*_with_leaves(args, nums, traced, leaves), **kwargs), flat, chunk_size
+                    lambda *leaves: f_out(*_with_leaves(args, nums, traced, leaves), **kwargs), flat, chunk_size
                 )
             except Unbatchable as error:
                 batching.fallback(error)
@@ -498,11 +523,11 @@ def jacfwd(
                         part = cols[j][start : start + x.size]  # (x.size,) + y.shape
                         blocks[j, n] = _wrap(np.moveaxis(part, 0, -1).reshape(y.shape + x.shape))
                     start += x.size
-                return _jacobian_tree(out, traced, blocks, argnums)
+                return with_aux(_jacobian_tree(out, traced, blocks, argnums))
         columns: dict[int, Any] = {}  # input leaf -> per output leaf, d out / d x_e over the elements e
         out = None
         for n, x in enumerate(flat):
-            fn = lambda leaf, n=n: f(*_replace(args, nums, traced, n, leaf), **kwargs)  # noqa: E731
+            fn = lambda leaf, n=n: f_out(*_replace(args, nums, traced, n, leaf), **kwargs)  # noqa: E731
             columns[n] = []
             for e in range(x.size):
                 basis = np.zeros(x.size, dtype=x.dtype)  # a new array each time: a recorded graph may keep it
@@ -510,13 +535,13 @@ def jacfwd(
                 out, tangents = jvp(fn, (x,), (basis.reshape(x.shape),))
                 columns[n].append(tree_flatten(tangents)[0])
         if out is None:  # no input elements: evaluate once for the output's structure
-            out = f(*_replace(args, nums, traced, None, None), **kwargs)
+            out = f_out(*_replace(args, nums, traced, None, None), **kwargs)
         out_leaves = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
         blocks = {}
         for j, y in enumerate(out_leaves):
             for n, x in enumerate(flat):
                 blocks[j, n] = _stack_columns([c[j] for c in columns[n]], y, x)
-        return _jacobian_tree(out, traced, blocks, argnums)
+        return with_aux(_jacobian_tree(out, traced, blocks, argnums))
 
     return jacfwd_f
 
@@ -585,15 +610,16 @@ def _stack_columns(cols: list[Tensor], y: Tensor, x: Tensor) -> Tensor:
 jacobian = jacrev  # the first release's name; kept as an alias (API.md)
 
 
-def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False) -> Callable[..., Any]:
     """Return ``H(*args)``, the Jacobian of the gradient: shape ``x.shape + x.shape``.
 
     ``jacrev(jacrev(f))``, reverse over reverse. JAX composes ``jacfwd(jacrev(f))``;
     here that is 3.9x slower on the 2-3-1 network's 9 weights (24.9 ms against
     6.4 ms), because the tangents of a recorded backward pass run through
-    Tensors, so minigrad keeps the faster composition.
+    Tensors, so minigrad keeps the faster composition. ``has_aux`` as in ``jacrev``:
+    ``f`` returns ``(value, aux)`` and the result is ``(H, aux)``.
     """
-    return jacrev(jacrev(f, argnums), argnums)
+    return jacrev(jacrev(f, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
 def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:

@@ -418,3 +418,21 @@ def test_nested_jacobians_agree_in_every_composition():
     # reverse over a batched Jacobian: the Jacobian stays differentiable
     g = mg.grad(lambda t: mg.jacrev(lambda u: mg.sin(u) * u)(t).sum())(Y)
     np.testing.assert_allclose(g.data, 2 * np.cos(Y) - Y * np.sin(Y), rtol=1e-12)
+
+
+def test_has_aux_returns_the_auxiliary_output_undifferentiated():
+    def f(x):
+        y = mg.tanh(x)
+        return y * 2.0, {"y": y, "label": "tanh"}
+
+    for jac in (mg.jacfwd, mg.jacrev):
+        J, aux = jac(f, has_aux=True)(Y)
+        np.testing.assert_allclose(J.data, np.diag(2 * (1 - np.tanh(Y) ** 2)), rtol=1e-14)
+        assert aux["label"] == "tanh"
+        np.testing.assert_allclose(aux["y"].data, np.tanh(Y), rtol=1e-15)
+        assert type(aux["y"].data) is np.ndarray and not aux["y"]._tangents  # no block leaks through aux
+    H, aux = mg.hessian(lambda x: ((x**3).sum(), "cubic"), has_aux=True)(Y)
+    np.testing.assert_allclose(H.data, np.diag(6 * Y), rtol=1e-14)
+    assert aux == "cubic"
+    with pytest.raises(TypeError, match="pair"):
+        mg.jacfwd(mg.tanh, has_aux=True)(Y)
