@@ -571,9 +571,10 @@ def _columns_batched(fn: Callable[..., Any], flat: list[Tensor], chunk_size: int
         ys = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
         return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(tree_flatten(t_out)[0], ys)]
 
-    # Forward mode keeps no graph to size blocks by: the first block (at most 32 vectors, as
-    # torch.func and JAX push all of them) measures the largest intermediate, and sizes the rest.
-    cols = _blocked(sweep, total, chunk_size, min(32, _BLOCK_ELEMENTS // total))
+    # Forward mode keeps no graph to size blocks by: the first block measures the largest
+    # intermediate and sizes the rest. It holds 32 vectors, or more while intermediates up to 64x
+    # the input's size would fit the budget (torch.func and JAX push the whole basis at once).
+    cols = _blocked(sweep, total, chunk_size, max(32, _BLOCK_ELEMENTS // (64 * total)))
     return result[0], cols
 
 
