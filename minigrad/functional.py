@@ -361,7 +361,12 @@ def _blocked(
     while start < size:
         k = min(k, size - start)
         batching.peak(reset=True)
-        results = sweep(start, k)
+        try:
+            results = sweep(start, k)
+        except Exception as error:  # user code turned an Unbatchable into another error
+            if batching.failed(reset=True):
+                raise Unbatchable(f"a rule that cannot be batched ran, then {type(error).__name__}") from error
+            raise
         if batching.failed(reset=True):
             raise Unbatchable("a rule that cannot be batched ran (its error was caught inside the function)")
         if not parts:

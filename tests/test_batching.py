@@ -378,9 +378,16 @@ def test_a_function_that_catches_exceptions_cannot_hide_a_fallback():
         except Exception:  # would swallow an ordinary exception and change the result
             return t * 0.0
 
+    def g(t):
+        try:
+            return my_tanh(t)
+        except BaseException as error:  # catches even the fallback signal, and raises another error
+            raise ValueError("wrapped") from error
+
     x = rng.normal(size=5)
     for jac in (mg.jacfwd, mg.jacrev):
         np.testing.assert_allclose(jac(f)(x).data, np.diag(1 - np.tanh(x) ** 2), rtol=1e-14)
+        np.testing.assert_allclose(jac(g)(x).data, np.diag(1 - np.tanh(x) ** 2), rtol=1e-14)
 
 
 def test_hooks_see_plain_gradients_and_the_jacobian_is_unchanged():
