@@ -475,6 +475,18 @@ def _matmul(a: Any, b: Any, **kwargs: Any) -> Batched:
     if na == 0 or nb == 0:
         raise _refuse("matmul of a scalar")
     k = _k((a, b))
+    if not kwargs and type(b) is not Batched and nb == 2 and type(b) is np.ndarray:
+        v = a.value  # a block times a plain matrix: one matrix product with the block's rows stacked
+        if na == 1 or v.flags.c_contiguous:
+            r = v.reshape(-1, v.shape[-1]) @ b
+            return Batched(r.reshape(v.shape[:-1] + b.shape[-1:]))
+    if not kwargs and type(a) is not Batched and na == 2 and nb <= 2 and type(a) is np.ndarray:
+        v = b.value  # a plain matrix times a block of vectors or matrices: one matrix product
+        if nb == 1:
+            return Batched(v @ a.T)  # (k, n) @ aᵀ
+        if v.shape[-1] == 1:
+            return Batched((v[..., 0] @ a.T)[..., None])
+        return Batched(np.moveaxis(np.tensordot(a, v, axes=([1], [1])), 0, 1))  # (p, k, m) -> (k, p, m)
     va = _lift(a, k) if type(a) is Batched else np.asarray(a)
     vb = _lift(b, k) if type(b) is Batched else np.asarray(b)
     off = 1 if type(a) is Batched else 0

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .batching import Batched, Unbatchable
+from .tracing import asarray
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -122,7 +123,7 @@ def propagate(out: Tensor, op: str, parents: tuple[Tensor, ...], jvps: Any) -> N
                 total = c if total is None else total + c
             if plain:
                 if type(total) is not Batched:
-                    total = np.asarray(total)
+                    total = asarray(total)  # a Box (traced by mg.compile) stays a Box
                 if total.shape != out.data.shape:
                     total = np.broadcast_to(total, out.data.shape).copy()
                 if total.dtype != out.data.dtype:

@@ -78,7 +78,10 @@ def _argnums(argnums: int | Sequence[int], nargs: int, fn: str) -> tuple[int, ..
     for i in nums:
         if not isinstance(i, (int, np.integer)) or not -nargs <= i < nargs:
             raise ValueError(f"{fn}: argnums {argnums} out of range for {nargs} positional arguments")
-    return tuple(int(i) % nargs for i in nums)
+    out = tuple(int(i) % nargs for i in nums)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fn}: argnums {argnums} names an argument twice; its elements must be unique")
+    return out
 
 
 def _trace_inputs(args: tuple, nums: tuple[int, ...], fn: str) -> tuple[list, list[tuple[TreeDef, list[Tensor]]]]:

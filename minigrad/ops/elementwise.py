@@ -24,7 +24,7 @@ from scipy.special import expit
 
 from ..tensor import Tensor, as_tensor, record
 from ..tracing import asarray
-from ._dual import nonzero_, sign_, value, where_
+from ._dual import _op, nonzero_, sign_, value, where_
 from .arithmetic import _operands, binary
 
 __all__ = [
@@ -119,10 +119,16 @@ def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
     """x limited to [lo, hi] (either may be None).
 
     d/dx = 1 on the closed interval (the bounds included, PyTorch's clamp), else 0; selects.
+    Tensor bounds get the gradient where they are the result (NumPy's order: max with lo, then
+    min with hi, so hi wins when lo > hi).
     """
     x = as_tensor(x)
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        where = _op("where")
+        out = x if lo is None else where(x.data < value(lo), lo, x)
+        return out if hi is None else where(out.data > value(hi), hi, out)
     inside = np.ones(x.shape, dtype=bool)
     if lo is not None:
         inside = inside & (x.data >= lo)
