@@ -804,6 +804,14 @@ def select(mask: Any, a: Any) -> Batched:
     return Batched(out)
 
 
+def copy_as_block(x: Any, like: Batched) -> Batched:
+    """A writable block copy of ``x`` (a block, or a plain value repeated k times, k from ``like``)."""
+    if type(x) is Batched:
+        return x.copy()
+    x = np.asarray(x)
+    return Batched(np.broadcast_to(x, like.value.shape[:1] + x.shape).copy())
+
+
 def merged(fn: Any, x: Batched, *args: Any) -> Batched:
     """``fn`` on a block whose batch axis is merged into its first logical axis, for an ``fn`` that treats
     each item along that axis alike (a convolution's images): one call for the whole block."""

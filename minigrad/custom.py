@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .batching import Batched, Unbatchable
 from .tensor import Tensor, as_tensor, constant_like, record
 
 __all__ = ["custom_vjp", "CustomOp", "SecondOrderError"]
@@ -92,6 +93,7 @@ class CustomOp:
 
         def make(i: int) -> Callable[..., Any]:
             def rule(t: Any, out: Any, *parents: Any) -> Any:
+                self._one_at_a_time(t)
                 tangents = [np.zeros_like(p.data if isinstance(p, Tensor) else p) for p in parents]
                 tangents[i] = np.asarray(t.data if isinstance(t, Tensor) else t)
                 result = np.asarray(jvp(residuals, *tangents))
@@ -117,6 +119,7 @@ class CustomOp:
         def grads_for(g: Any) -> list[np.ndarray]:
             if cache and cache[0] is g:
                 return cache[1]
+            self._one_at_a_time(g)
             view = np.asarray(g.data if isinstance(g, Tensor) else g).view()  # the engine may pass a NumPy scalar
             view.flags.writeable = False  # g may be shared with other branches of the graph
             grads = self.backward(residuals, view)
@@ -145,6 +148,11 @@ class CustomOp:
             return vjp
 
         return tuple(make(i) for i in range(n))
+
+    def _one_at_a_time(self, t: Any) -> None:
+        """A block of tangents (mg.jacfwd/jacrev) cannot pass the user's NumPy rules: they fall back."""
+        if type(t) is Batched or (isinstance(t, Tensor) and type(t.data) is Batched):
+            raise Unbatchable(f"custom_vjp {self.name!r}: its NumPy rules take one vector at a time")
 
     def _refuse(self, *_: Any) -> Any:
         raise SecondOrderError(

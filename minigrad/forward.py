@@ -37,7 +37,15 @@ from .tracing import asarray
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["ForwardModeError", "open_level", "tangent_of", "set_tangent", "active"]
+__all__ = [
+    "ForwardModeError",
+    "open_level",
+    "tangent_of",
+    "set_tangent",
+    "active",
+    "repeated_calls",
+    "check_repeatable",
+]
 
 
 class ForwardModeError(RuntimeError):
@@ -48,6 +56,7 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.levels: list[int] = []  # open levels, outermost first
         self.visible: int = 0  # levels[:visible] are seen by record()
+        self.repeating: int = 0  # > 0 inside mg.jacfwd, which calls its function several times
 
 
 _state = _State()
@@ -70,6 +79,26 @@ def open_level() -> Iterator[int]:
         yield level
     finally:
         _state.levels, _state.visible = levels, visible
+
+
+@contextmanager
+def repeated_calls() -> Iterator[None]:
+    """Inside, the differentiated function is called several times for one result (mg.jacfwd)."""
+    _state.repeating += 1
+    try:
+        yield
+    finally:
+        _state.repeating -= 1
+
+
+def check_repeatable(what: str) -> None:
+    """Raise if ``what`` (a random draw, a state update) runs where one result mixes several calls."""
+    if _state.repeating:
+        raise RuntimeError(
+            f"{what}, and mg.jacfwd calls the function once per block of input elements (once per element "
+            "with chunk_size=1), so its Jacobian would mix several calls. Use mg.jacrev (one call), eval "
+            "mode (model.eval()), or pass the random mask or the statistics in as arguments."
+        )
 
 
 def tangent_of(x: Any, level: int) -> Any:

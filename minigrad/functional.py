@@ -243,27 +243,27 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
 
 
 # -- forward mode ----------------------------------------------------------------
-def _tangent_for(primal: Tensor, t: Any) -> Tensor:
+def _tangent_for(primal: Tensor, t: Any, caller: str = "jvp") -> Tensor:
     """``t`` as a Tensor of the primal's shape and dtype (a Tensor keeps its own graph and tangents)."""
     if isinstance(t, Tensor):
         if t.shape != primal.shape:
-            raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
+            raise ValueError(f"{caller}: tangent has shape {t.shape} but its primal has shape {primal.shape}")
         return t if t.dtype == primal.dtype else ops.astype(t, primal.dtype)
     if type(t) is not Box and type(t) is not Batched:
         t = np.asarray(t)
     if t.shape != primal.shape:
-        raise ValueError(f"jvp: tangent has shape {t.shape} but its primal has shape {primal.shape}")
+        raise ValueError(f"{caller}: tangent has shape {t.shape} but its primal has shape {primal.shape}")
     if t.dtype.kind not in "fiub":
-        raise TypeError(f"jvp: a tangent must hold real numbers, got dtype {t.dtype}")
+        raise TypeError(f"{caller}: a tangent must hold real numbers, got dtype {t.dtype}")
     return _wrap(t if t.dtype == primal.dtype else t.astype(primal.dtype))
 
 
-def _primal(x: Any) -> Tensor:
+def _primal(x: Any, caller: str = "jvp") -> Tensor:
     """The input of a jvp: a traced Tensor gets an identity op (outer transforms keep seeing it)."""
     if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    return _wrap(_float_data(x, "jvp"))
+    return _wrap(_float_data(x, caller))
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:
@@ -278,27 +278,32 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     recorded backward pass and keep that graph (``requires_grad=True``);
     ``.detach()`` them if you keep them for long.
     """
+    return _jvp(f, primals, tangents, has_aux, "jvp")
+
+
+def _jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool, caller: str) -> tuple:
+    """``jvp``, with ``caller`` (the public transform) naming it in errors."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples (or lists), as in JAX: jvp(f, (x,), (v,))")
+        raise TypeError(f"{caller}: primals and tangents must be tuples (or lists), as in JAX: jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+        raise ValueError(f"{caller}: {len(primals)} primals but {len(tangents)} tangents")
     with forward.open_level() as level:
         call_args = []
         for p, t in zip(primals, tangents):
             p_leaves, p_def = tree_flatten(p)
             t_leaves, t_def = tree_flatten(t)
             if p_def != t_def:
-                raise ValueError(f"jvp: tangent structure {t_def!r} differs from its primal's {p_def!r}")
+                raise ValueError(f"{caller}: tangent structure {t_def!r} differs from its primal's {p_def!r}")
             inputs = []
             for pl, tl in zip(p_leaves, t_leaves):
-                x = _primal(pl)
-                forward.set_tangent(x, level, _tangent_for(x, tl))
+                x = _primal(pl, caller)
+                forward.set_tangent(x, level, _tangent_for(x, tl, caller))
                 inputs.append(x)
             call_args.append(tree_unflatten(p_def, inputs))
         result = f(*call_args)
-        out, aux = _split_aux(result, has_aux, "jvp")
+        out, aux = _split_aux(result, has_aux, caller)
         out_leaves, out_def = tree_flatten(out)
-        out_leaves = [_tensor_output(y, "jvp") for y in out_leaves]
+        out_leaves = [_tensor_output(y, caller) for y in out_leaves]
         tangent_leaves = []
         for y in out_leaves:
             t = forward.tangent_of(y, level)
@@ -404,7 +409,8 @@ def jacrev(
     NumPy backward, a recorded backward for higher order, anomaly mode) is
     walked once per element instead: same values, more time.
     With ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is
-    ``(J, aux)``, aux not differentiated (JAX's ``has_aux``).
+    ``(J, aux)``, aux as ``f`` returned it, not differentiated (JAX's ``has_aux``,
+    and as in ``grad``). ``f`` is called once.
     Raises ValueError for a bad ``chunk_size``; TypeError for non-Tensor outputs.
     """
     _check_chunk(chunk_size, "jacrev")
@@ -489,9 +495,12 @@ def jacfwd(
     (1: one sweep per input element). A function the blocks cannot pass (a
     custom op's NumPy jvp rule, a recorded backward inside ``f``, an input
     traced by an outer transform, anomaly mode) is swept once per element
-    instead: same values, more time. ``has_aux`` as in ``jacrev`` (Tensors in aux
-    come back as constants: aux is not differentiated). Raises ValueError for a
-    bad ``chunk_size``.
+    instead: same values, more time. ``has_aux`` as in ``jacrev``. ``f`` is called
+    once per block (once per element with ``chunk_size=1``), so random draws and
+    state updates inside it (dropout, or batch norm's running statistics, in
+    training mode) raise RuntimeError rather than mix several calls into one
+    Jacobian (torch.func refuses randomness the same way). Raises ValueError for
+    a bad ``chunk_size`` or repeated ``argnums``.
     """
     _check_chunk(chunk_size, "jacfwd")
     aux_of_last_call: list[Any] = [None]
@@ -503,15 +512,22 @@ def jacfwd(
     def with_aux(J: Any) -> Any:
         if not has_aux:
             return J
-        aux = tree_map(lambda t: _wrap(t.data) if isinstance(t, Tensor) else t, aux_of_last_call[0])
+        aux = aux_of_last_call[0]
         aux_of_last_call[0] = None
+        for t in tree_flatten(aux)[0]:  # a closed level's block of tangents must not stay reachable
+            if isinstance(t, Tensor) and t._tangents:
+                t._tangents = {lv: v for lv, v in t._tangents.items() if type(v.data) is not Batched} or None
         return J, aux
 
     @functools.wraps(f)
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
+        with forward.repeated_calls():  # random draws and state updates inside f are refused
+            return _jacfwd(*args, **kwargs)
+
+    def _jacfwd(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacfwd")
         primals = [tree_flatten(args[i]) for i in nums]
-        flat = [_primal(leaf) for leaves, _ in primals for leaf in leaves]
+        flat = [_primal(leaf, "jacfwd") for leaves, _ in primals for leaf in leaves]
         traced, k = [], 0
         for leaves, treedef in primals:
             traced.append((treedef, flat[k : k + len(leaves)]))
@@ -540,7 +556,7 @@ def jacfwd(
             for e in range(x.size):
                 basis = np.zeros(x.size, dtype=x.dtype)  # a new array each time: a recorded graph may keep it
                 basis[e] = 1
-                out, tangents = jvp(fn, (x,), (basis.reshape(x.shape),))
+                out, tangents = _jvp(fn, (x,), (basis.reshape(x.shape),), False, "jacfwd")
                 columns[n].append(tree_flatten(tangents)[0])
         if out is None:  # no input elements: evaluate once for the output's structure
             out = f_out(*_replace(args, nums, traced, None, None), **kwargs)
@@ -574,15 +590,14 @@ def _columns_batched(fn: Callable[..., Any], flat: list[Tensor], chunk_size: int
             else:
                 tangents.append(np.zeros(x.shape, dtype=x.dtype))
             offset += x.size
-        out, t_out = jvp(fn, tuple(flat), tuple(tangents))
+        out, t_out = _jvp(fn, tuple(flat), tuple(tangents), False, "jacfwd")
         result[:] = [out]
         ys = [_tensor_output(y, "jacfwd") for y in tree_flatten(out)[0]]
         return [batching.unbatch(t.data, k, y.shape, y.dtype) for t, y in zip(tree_flatten(t_out)[0], ys)]
 
-    # Forward mode keeps no graph to size blocks by: the first block measures the largest
-    # intermediate and sizes the rest. It holds 32 vectors, or more while intermediates up to 64x
-    # the input's size would fit the budget (torch.func and JAX push the whole basis at once).
-    cols = _blocked(sweep, total, chunk_size, max(32, _BLOCK_ELEMENTS // (64 * total)))
+    # Forward mode keeps no graph to size blocks by. Up to 32 inputs go in one block; beyond,
+    # a first block of one vector measures the largest intermediate, which sizes the rest.
+    cols = _blocked(sweep, total, chunk_size, total if total <= 32 else 1)
     return result[0], cols
 
 

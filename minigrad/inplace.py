@@ -40,6 +40,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from . import batching
+from .batching import Batched
 from .tensor import Slice, Tensor, _next_seq, _value, as_tensor, is_grad_enabled, passthrough, record
 
 __all__ = ["update", "setitem", "version", "check_versions", "last_write"]
@@ -237,18 +239,45 @@ def assign(x: Any, idx: Any, v: Any) -> Any:
     over broadcast axes by the engine). Works on arrays and, recorded, on Tensors.
     """
     if type(x) is not Tensor and type(v) is not Tensor:
-        out = np.array(x, copy=True)
+        out = batching.copy_as_block(x, v) if type(x) is Batched or type(v) is Batched else np.array(x, copy=True)
         out[idx] = v
         return out
     x = as_tensor(x)
     v = as_tensor(v) if type(v) is not Tensor else v
     data = x.data.copy()
     data[idx] = v.data
-    return record("setitem", data, (x, v), _assign_vjps(idx), _assign_jvps(idx))
+    return record("setitem", data, (x, v), _assign_vjps(idx, x.shape), _assign_jvps(idx))
 
 
-def _assign_vjps(idx: Any) -> tuple:
-    return (lambda g, out, x, v: assign(g, idx, 0), lambda g, out, x, v: g[idx])
+def _assign_vjps(idx: Any, shape: tuple[int, ...]) -> tuple:
+    """d/dx: g outside ``idx``; d/dv: g at ``idx``, where v's element was the one written.
+
+    With an index that names a place twice (``x[[0, 0]] = v``), NumPy keeps the
+    last write; the earlier elements of v reach nothing and get 0. (PyTorch gives
+    each of them the gradient at that place, which the forward value does not
+    depend on; forward mode here and finite differences agree with 0.)
+    """
+    from .ops._dual import where_
+
+    kept = _last_writes(shape, idx)
+    if kept is None:
+        return (lambda g, out, x, v: assign(g, idx, 0), lambda g, out, x, v: g[idx])
+    return (lambda g, out, x, v: assign(g, idx, 0), lambda g, out, x, v: where_(kept, g[idx], 0))
+
+
+def _last_writes(shape: tuple[int, ...], idx: Any) -> np.ndarray | None:
+    """Where ``x[idx] = v`` kept v's element (None: everywhere, no place is written twice)."""
+    from .ops.shape import _is_basic
+
+    if _is_basic(idx):
+        return None
+    size = int(np.prod(shape, dtype=np.int64))
+    places = np.arange(size).reshape(shape)[idx]
+    flat = places.ravel()
+    last = np.empty(size, dtype=np.intp)
+    last[flat] = np.arange(flat.size)  # the same write, so NumPy's own rule decides which one stays
+    kept = last[flat] == np.arange(flat.size)
+    return None if kept.all() else kept.reshape(places.shape)
 
 
 def _assign_jvps(idx: Any) -> tuple:

@@ -82,6 +82,9 @@ RULES = [  # name, one NumPy expression: run on the block, and on each member
     ("matmul 1-D both", lambda b: b[0, 0] @ P[0]),
     ("matmul two blocks", lambda b: b @ b.swapaxes(-1, -2)),
     ("dot", lambda b: np.dot(b, P.T)),
+    ("matrix block times plain matrix", lambda b: b[0] @ P.T),
+    ("plain matrix times matrix block", lambda b: P.T @ b[0]),
+    ("plain matrix times column block", lambda b: P.T @ b[0][:, 1:2]),
     ("tensordot left", lambda b: np.tensordot(P, b, axes=([0, 1], [1, 2]))),
     ("einsum", lambda b: np.einsum("...ij,kj->...ik", b, P)),
     ("einsum two blocks", lambda b: np.einsum("aij,aij->j", b, b)),
@@ -280,11 +283,11 @@ def _counting(f):
     return counted, calls
 
 
-def test_jacfwd_sweeps_once_for_many_inputs_and_by_chunk_size():
+def test_jacfwd_sweeps_twice_for_many_inputs_and_by_chunk_size():
     x = rng.normal(size=50)
     f, calls = _counting(lambda t: mg.tanh(t) * 2.0)
     J = mg.jacfwd(f)(x)
-    assert len(calls) == 1  # all 50 basis vectors in one block
+    assert len(calls) == 2  # one vector (which measures the intermediates), then the other 49 at once
     np.testing.assert_allclose(J.data, np.diag(2 * (1 - np.tanh(x) ** 2)), rtol=1e-14)
     calls.clear()
     mg.jacfwd(f, chunk_size=8)(x)
@@ -331,13 +334,13 @@ def test_blocks_are_sized_to_the_largest_intermediate(monkeypatch):
     monkeypatch.setattr(functional, "_BLOCK_ELEMENTS", 1600)
     J = mg.jacrev(f)(rng.normal(size=20))
     assert len(walks) == 400 and J.shape == (40, 20, 20)
-    # jacfwd keeps no graph: its first block (32 vectors) measures 32 * 40 * 100 elements, and with a
-    # budget of 16000 the other 68 of 100 inputs go in blocks of 16000 * 32 // 128000 = 4: 1 + 17 sweeps.
+    # jacfwd keeps no graph: with 100 inputs its first block (one vector) measures 40 * 100 elements,
+    # and with a budget of 16000 the other 99 go in blocks of 16000 // 4000 = 4: 1 + 25 sweeps.
     monkeypatch.setattr(functional, "_BLOCK_ELEMENTS", 16000)
     counted, calls = _counting(f)
     x = rng.normal(size=100)
     J = mg.jacfwd(counted)(x)
-    assert len(calls) == 1 + 17
+    assert len(calls) == 1 + 25
     np.testing.assert_allclose(J.data, mg.jacfwd(f, chunk_size=1)(x).data, rtol=1e-14)
 
 
@@ -438,8 +441,25 @@ def test_has_aux_returns_the_auxiliary_output_undifferentiated():
         assert aux["label"] == "tanh"
         np.testing.assert_allclose(aux["y"].data, np.tanh(Y), rtol=1e-15)
         assert type(aux["y"].data) is np.ndarray and not aux["y"]._tangents  # no block leaks through aux
+        assert aux["y"].requires_grad == (jac is mg.jacrev)  # as f returned it: in jacrev, x requires grad
     H, aux = mg.hessian(lambda x: ((x**3).sum(), "cubic"), has_aux=True)(Y)
     np.testing.assert_allclose(H.data, np.diag(6 * Y), rtol=1e-14)
     assert aux == "cubic"
     with pytest.raises(TypeError, match="pair"):
         mg.jacfwd(mg.tanh, has_aux=True)(Y)
+
+
+def test_writes_into_tensors_batch():
+    def f(x):
+        y = x * 2.0
+        y[1:] = x[:-1] * x[1:]
+        y[np.array([0, 0])] = x[np.array([2, 3])]
+        return y
+
+    assert_blocks_agree(f, rng.normal(size=4))
+
+
+def test_a_block_through_a_matrix_product_is_one_product():
+    A = rng.normal(size=(30, 20))
+    assert_blocks_agree(lambda x: mg.tanh(T(A) @ x), rng.normal(size=20))
+    assert_blocks_agree(lambda x: mg.tanh(x @ T(A.T)), rng.normal(size=(3, 20)))

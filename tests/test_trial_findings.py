@@ -76,3 +76,64 @@ def test_a_hook_handle_removes_as_in_pytorch():
     handle.remove()
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+# -- found by the trial of batched Jacobians (issue 13) ------------------------------------------
+def test_repeated_argnums_are_refused_not_answered_with_zeros():
+    for transform in (mg.grad, mg.jacrev, mg.jacfwd):
+        with pytest.raises(ValueError, match="unique"):
+            transform(lambda x, y: (x * y).sum(), argnums=(0, 0))(np.ones(2), np.ones(2))
+
+
+def test_an_index_that_writes_a_place_twice_gives_the_last_write_its_gradient():
+    def g(x):
+        y = x * 1.0
+        y[[0, 0]] = x[:2] * 3  # NumPy keeps the last write: y[0] = 3 x[1]
+        return y
+
+    x = np.array([0.1, 0.2, 0.3])
+    want = np.array([[0.0, 3.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    for J in (mg.jacrev(g)(x), mg.jacrev(g, chunk_size=1)(x), mg.jacfwd(g)(x)):
+        np.testing.assert_array_equal(J.data, want)
+    assert mg.gradcheck(lambda t: (g(t) * np.array([1.0, 2.0, 3.0])).sum(), x).passed
+
+
+def test_clip_with_tensor_bounds_routes_the_gradient_to_whichever_is_the_result():
+    x = mg.Tensor([1.0, -2.0, 0.5], requires_grad=True)
+    lo = mg.Tensor(np.zeros(3), requires_grad=True)
+    hi = mg.Tensor(np.full(3, 0.7), requires_grad=True)
+    y = mg.clip(x, lo, hi)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, np.clip(x.data, lo.data, hi.data))
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(lo.grad, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(hi.grad, [1.0, 0.0, 0.0])
+
+
+def test_forward_mode_compiles():
+    f = lambda x: mg.tanh(x) * x  # noqa: E731
+    x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(mg.compile(mg.jacfwd(f))(x).data, mg.jacfwd(f)(x).data, rtol=1e-14)
+    jv = lambda x: mg.jvp(f, (x,), (v,))[1]  # noqa: E731
+    np.testing.assert_allclose(mg.compile(jv)(x).data, jv(x).data, rtol=1e-14)
+
+
+def test_jacfwd_refuses_random_draws_and_running_statistics_in_training_mode():
+    from minigrad import nn
+    from minigrad.nn import functional as F
+
+    x = np.ones((4, 3))
+    with pytest.raises(RuntimeError, match="dropout in training mode.*mg.jacrev"):
+        mg.jacfwd(lambda t: F.dropout(t, 0.5))(x)
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(RuntimeError, match="BatchNorm1d in training mode"):
+        mg.jacfwd(bn)(x)
+    assert bn.num_batches_tracked.data == 0 and np.array_equal(bn.running_mean.data, np.zeros(3))
+    assert mg.jacrev(lambda t: F.dropout(t, 0.5))(x).shape == (4, 3, 4, 3)  # one call: one mask
+    bn.eval()
+    assert mg.jacfwd(bn)(x).shape == (4, 3, 4, 3)
+
+
+def test_jacfwd_names_itself_in_its_errors():
+    with pytest.raises(TypeError, match="^jacfwd: the function returned a ndarray"):
+        mg.jacfwd(lambda x: x.data * 2)(np.ones(2))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, ndtr
 
-from .. import ops
+from .. import forward, ops
 from .._rng import as_rng
 from ..ops._dual import where_ as _where  # selects, never multiplies by the mask
 from ..tensor import Tensor, as_tensor, record
@@ -198,6 +198,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = 
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    forward.check_repeatable("dropout in training mode draws a new random mask at each call")
     if current_trace() is not None:
         raise TracingError(
             "dropout: mg.compile would freeze this call's random mask into every later call; compile the "
@@ -294,6 +295,8 @@ def batch_norm(
         mean = x.mean(axis=axes, keepdims=True)
         xc = x - mean
         var = (xc * xc).mean(axis=axes, keepdims=True)
+        if running_mean is not None or running_var is not None:
+            forward.check_repeatable("batch_norm in training mode updates the running statistics at each call")
         if running_mean is not None:
             r = running_mean.data if isinstance(running_mean, Tensor) else running_mean
             r *= 1 - momentum

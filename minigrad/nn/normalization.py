@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from .. import forward
 from ..tensor import Tensor
 from . import functional as F
 from .layers import layer_size
@@ -94,6 +95,7 @@ class _BatchNorm(Module):
         use_batch = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
+            forward.check_repeatable(f"{type(self).__name__} in training mode updates its running statistics")
             tracked = cast(Tensor, self.num_batches_tracked)  # a buffer: track_running_stats
             tracked.data[...] += 1
             if self.momentum is None:
