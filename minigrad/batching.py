@@ -113,7 +113,16 @@ def _aligned(x: Any, nd: int) -> Any:
         return x
     v = x.value
     extra = nd - (v.ndim - 1)
+    if extra < 0 and nd > 0 and all(n == 1 for n in v.shape[1 : 1 - extra]):
+        return v.reshape(v.shape[:1] + v.shape[1 - extra :])  # leading size-1 axes, as NumPy drops them
     return v.reshape(v.shape[:1] + (1,) * extra + v.shape[1:]) if extra > 0 else v
+
+
+def _same_k(*xs: Any) -> None:
+    """All blocks among ``xs`` hold the same number of members (one sweep's blocks always do)."""
+    ks = {x.value.shape[0] for x in xs if type(x) is Batched}
+    if len(ks) > 1:
+        raise ValueError(f"blocks of different sizes {sorted(ks)} met in one call")
 
 
 def _lift(x: Any, k: int) -> np.ndarray:
@@ -145,6 +154,8 @@ def _axes(axis: Any, nd: int) -> tuple[int, ...]:
     """A logical ``axis`` (None, int or sequence) as the block's axes (shifted past the batch axis)."""
     if axis is None:
         return tuple(range(1, nd + 1))
+    if nd == 0:
+        raise _refuse("an axis of a 0-d block")  # NumPy's rules for axes of 0-d arrays vary by function
     if isinstance(axis, (int, np.integer)):
         axis = (axis,)
     out = []
@@ -172,31 +183,24 @@ def _has_block(xs: Any) -> bool:
     return any(type(x) is Batched for x in (xs if isinstance(xs, (tuple, list)) else (xs,)))
 
 
-def _is_array_index(e: Any) -> bool:
-    return isinstance(e, (list, np.ndarray)) and not isinstance(e, Batched)
+def _basic(idx: tuple) -> bool:
+    """True if every part of ``idx`` is a slice, None, Ellipsis or an integer (not a bool): NumPy's basic
+    indexing, which keeps the axes in order, so the batch axis can simply lead. Anything else (arrays,
+    lists, tuples, ranges, bools) is advanced indexing, whose axes NumPy may move in front."""
+    for e in idx:
+        if e is None or e is Ellipsis or type(e) is slice:
+            continue
+        if isinstance(e, (int, np.integer)) and not isinstance(e, (bool, np.bool_)):
+            continue
+        return False
+    return True
 
 
-def _index(idx: Any, nd: int) -> tuple[tuple, int | None]:
-    """The block's index for a logical index, and where the advanced axes land (None: in place).
-
-    NumPy puts the axes of advanced (array) indices first when they are not next
-    to each other in the index; then the batch axis follows them and must be
-    moved back to the front (the int returned is the number of those axes).
-    """
-    if not isinstance(idx, tuple):
-        idx = (idx,)
+def _as_tuple(idx: Any) -> tuple:
+    idx = idx if isinstance(idx, tuple) else (idx,)
     if any(type(e) is Batched for e in idx):
         raise _refuse("an index computed from a block")
-    arrays = [e for e in idx if _is_array_index(e)]
-    if not arrays:
-        return (slice(None), *idx), None
-    spots = [i for i, e in enumerate(idx) if _is_array_index(e) or isinstance(e, (int, np.integer))]
-    if spots == list(range(spots[0], spots[-1] + 1)):
-        return (slice(None), *idx), None
-    if any(np.asarray(e).dtype == bool for e in arrays):
-        raise _refuse("boolean and separated advanced indices")
-    lead = len(np.broadcast_shapes(*[np.shape(e) for e in arrays]))
-    return (slice(None), *idx), lead
+    return idx
 
 
 def _index_shape(shape: tuple[int, ...], idx: Any) -> tuple[int, ...]:
@@ -204,13 +208,18 @@ def _index_shape(shape: tuple[int, ...], idx: Any) -> tuple[int, ...]:
     return np.broadcast_to(np.empty((), dtype=bool), shape)[idx].shape
 
 
+def _positions(shape: tuple[int, ...], idx: Any) -> np.ndarray:
+    """The flat positions ``x[idx]`` reads, in its shape, for ``x`` of ``shape``: NumPy's own indexing of
+    0..size-1, so every index form (advanced, separated, boolean) lands exactly where NumPy puts it."""
+    return np.asarray(np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[idx])
+
+
 def _flat_positions(target: Batched, idx: Any) -> tuple[np.ndarray, np.ndarray]:
     """(the block as (k, size), a view; the flat positions ``idx`` selects, in the logical result's shape)."""
     v = target.value
     if not v.flags.c_contiguous:
         raise _refuse("a write into a non-contiguous block")
-    pos = np.arange(target.size).reshape(target.shape)[idx]
-    return v.reshape(v.shape[0], -1), np.asarray(pos)
+    return v.reshape(v.shape[0], -1), _positions(target.shape, idx)
 
 
 def _spread(b: Any, k: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -297,7 +306,8 @@ class Batched:
                     raise _refuse(f"the generalized ufunc {ufunc.__name__}")
                 return _matmul(*inputs, **kwargs)
             _no_plain_arrays(kwargs)
-            nd = max(_nd(x) for x in inputs)
+            _same_k(*inputs, *(out or ()))
+            nd = max(_nd(x) for x in (*inputs, *(out or ())))
             args = [_aligned(x, nd) for x in inputs]
             if out is not None:
                 if not all(type(o) is Batched for o in out):
@@ -318,10 +328,14 @@ class Batched:
             return Batched(getattr(ufunc, method)(x.value, axis=ax, **kwargs))
         if method == "at" and not kwargs and out is None:
             target, idx, *rest = inputs
-            if type(target) is not Batched or _has_block(idx):
+            if type(target) is not Batched:
                 raise _refuse("a block added into a plain array")
+            idx = _as_tuple(idx)
+            _same_k(target, *rest)
             # Through the flat positions idx selects: one 1-D index, whatever idx's form.
             flat, pos = _flat_positions(target, idx)
+            if rest and _nd(rest[0]) > pos.ndim:  # NumPy's rules for surplus axes vary with the index
+                raise _refuse("ufunc.at with values of more axes than the places")
             args = [_spread(rest[0], flat.shape[0], pos.shape)] if rest else []
             ufunc.at(flat, (slice(None), pos.ravel()), *args)
             return None
@@ -331,23 +345,33 @@ class Batched:
         rule = _FUNCTIONS.get(func)
         if rule is None:
             raise _refuse(f"np.{getattr(func, '__name__', func)}")
-        return rule(*args, **kwargs)
+        try:
+            return rule(*args, **kwargs)
+        except TypeError as error:  # arguments the rule does not take (out=, ...): one vector at a time
+            raise _refuse(f"np.{func.__name__} with these arguments ({error})") from None
 
-    # indexing
+    # indexing: basic indices keep the batch axis in front; any other index reads (or writes) the flat
+    # positions it selects, which puts its axes where NumPy does, whatever the index's form
     def __getitem__(self, idx: Any) -> Batched:
-        full, lead = _index(idx, self.ndim)
-        r = self.value[full]
-        return Batched(r if lead is None else np.moveaxis(r, lead, 0))
+        idx = _as_tuple(idx)
+        if _basic(idx):
+            r = self.value[(slice(None),) + idx]
+            return Batched(r.copy() if r.ndim == 1 else r)  # an element is a copy (NumPy's scalar), never a view
+        v = self.value
+        pos = _positions(self.shape, idx)
+        return Batched(v.reshape(v.shape[0], -1)[:, pos.ravel()].reshape(v.shape[:1] + pos.shape))
 
     def __setitem__(self, idx: Any, v: Any) -> None:
-        full, lead = _index(idx, self.ndim)
-        if lead is not None:
-            flat, pos = _flat_positions(self, idx)
-            flat[:, pos.ravel()] = _spread(v, flat.shape[0], pos.shape)
+        idx = _as_tuple(idx)
+        _same_k(self, v)
+        nd = len(_index_shape(self.shape, idx))
+        if _nd(v) > nd:  # NumPy's rules for surplus (size-1) axes vary with the index's form
+            raise _refuse("a value with more axes than the place it is written to")
+        if _basic(idx):
+            self.value[(slice(None),) + idx] = _aligned(v, nd) if type(v) is Batched else v
             return
-        if type(v) is Batched:
-            v = _aligned(v, len(_index_shape(self.shape, idx)))
-        self.value[full] = v
+        flat, pos = _flat_positions(self, idx)
+        flat[:, pos.ravel()] = _spread(v, flat.shape[0], pos.shape)
 
     # methods
     @property
@@ -355,14 +379,21 @@ class Batched:
         return self.transpose()
 
     def __pos__(self) -> Batched:
-        return self
+        return np.positive(self)  # type: ignore[return-value]  # a Batched, through __array_ufunc__
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)  # protocols probe for these (copy, pickle): a plain "no"
+        raise _refuse(f"the array attribute or method {name!r}")
 
     def transpose(self, *axes: Any) -> Batched:
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], (int, np.integer))):
             axes = axes[0] or ()
         nd = self.ndim
-        order = tuple(range(nd - 1, -1, -1)) if not axes else tuple(int(a) % nd for a in axes)
-        return Batched(self.value.transpose((0,) + tuple(a + 1 for a in order)))
+        order = tuple(range(1, nd + 1))[::-1] if not axes else _axes(tuple(axes), nd)
+        if len(order) != nd:
+            raise ValueError("axes don't match array")
+        return Batched(self.value.transpose((0, *order)))
 
     def swapaxes(self, a1: int, a2: int) -> Batched:
         return Batched(self.value.swapaxes(_axis(a1, self.ndim), _axis(a2, self.ndim)))
@@ -400,13 +431,13 @@ class Batched:
         return Batched(self.value.round(decimals))
 
     def conj(self) -> Batched:
-        return self
+        return Batched(self.value.conj())
 
-    def cumsum(self, axis: Any = None, dtype: Any = None) -> Batched:
-        return _cumulative(self, "cumsum", axis, dtype)
+    def cumsum(self, axis: Any = None, dtype: Any = None, out: Any = None) -> Batched:
+        return _cumulative(self, "cumsum", axis, dtype, out)
 
-    def cumprod(self, axis: Any = None, dtype: Any = None) -> Batched:
-        return _cumulative(self, "cumprod", axis, dtype)
+    def cumprod(self, axis: Any = None, dtype: Any = None, out: Any = None) -> Batched:
+        return _cumulative(self, "cumprod", axis, dtype, out)
 
     def clip(self, lo: Any = None, hi: Any = None) -> Batched:
         return _clip(self, lo, hi)
@@ -465,12 +496,41 @@ for _dunder, _ufunc in {
     setattr(Batched, f"__{_dunder}__", _binary(_ufunc, False))
 for _dunder, _unary in {"neg": np.negative, "abs": np.absolute, "invert": np.invert}.items():
     setattr(Batched, f"__{_dunder}__", lambda self, fn=_unary: fn(self))
+for _dunder, _ufunc in {"lshift": np.left_shift, "rshift": np.right_shift, "divmod": np.divmod}.items():
+    setattr(Batched, f"__{_dunder}__", _binary(_ufunc, False))
+    setattr(Batched, f"__r{_dunder}__", _binary(_ufunc, True))
+
+
+def _inplace(ufunc: Any) -> Any:
+    def method(self: Batched, other: Any) -> Batched:
+        return ufunc(self, other, out=(self,))  # writes into the block, as NumPy's x += y does
+
+    return method
+
+
+for _dunder, _ufunc in {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "truediv": np.true_divide,
+    "floordiv": np.floor_divide,
+    "mod": np.remainder,
+    "pow": np.power,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
+    "lshift": np.left_shift,
+    "rshift": np.right_shift,
+}.items():
+    setattr(Batched, f"__i{_dunder}__", _inplace(_ufunc))
 
 
 # -- batching rules, one per NumPy function ---------------------------------------------------------
 def _matmul(a: Any, b: Any, **kwargs: Any) -> Batched:
     """matmul with 1-D operands made 2-D (and the added axis dropped after), batch axes aligned."""
-    _no_plain_arrays(kwargs)
+    if set(kwargs) - {"dtype", "casting", "order", "subok"}:
+        raise _refuse(f"matmul with {sorted(kwargs)}")
+    _same_k(a, b)
     na, nb = _nd(a), _nd(b)
     if na == 0 or nb == 0:
         raise _refuse("matmul of a scalar")
@@ -526,7 +586,8 @@ def _tensordot(a: Any, b: Any, axes: Any = 2) -> Batched:
         ax_a, ax_b = axes
         ax_a = [int(ax_a)] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
         ax_b = [int(ax_b)] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-        ax_a, ax_b = [x % na for x in ax_a], [x % nb for x in ax_b]
+        ax_a = [x - 1 for x in _axes(tuple(ax_a), na)]
+        ax_b = [x - 1 for x in _axes(tuple(ax_b), nb)]
     if type(a) is Batched:
         return Batched(np.tensordot(a.value, b, axes=([x + 1 for x in ax_a], ax_b)))
     r = np.tensordot(a, b.value, axes=(ax_a, [x + 1 for x in ax_b]))
@@ -544,12 +605,15 @@ def _einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Batched:
     terms = ins.split(",")
     if len(terms) != len(operands):
         raise _refuse("einsum with a count of operands that differs from its subscripts")
+    _same_k(*operands)
     terms = [letter + t if type(o) is Batched else t for t, o in zip(terms, operands)]
     values = [o.value if type(o) is Batched else o for o in operands]
     return Batched(np.einsum(",".join(terms) + "->" + letter + out, *values, **kwargs))
 
 
-def _cumulative(x: Batched, name: str, axis: Any, dtype: Any) -> Batched:
+def _cumulative(x: Batched, name: str, axis: Any, dtype: Any, out: Any = None) -> Batched:
+    if out is not None:
+        raise _refuse(f"{name} with out=")
     v = x.value
     if axis is None:
         return Batched(getattr(v.reshape(v.shape[0], -1), name)(axis=1, dtype=dtype))
@@ -557,6 +621,9 @@ def _cumulative(x: Batched, name: str, axis: Any, dtype: Any) -> Batched:
 
 
 def _clip(a: Any, lo: Any = None, hi: Any = None, **kwargs: Any) -> Batched:
+    lo = kwargs.pop("a_min", kwargs.pop("min", lo))
+    hi = kwargs.pop("a_max", kwargs.pop("max", hi))
+    _same_k(a, lo, hi)
     _no_plain_arrays(kwargs)
     nd = max(_nd(a), _nd(lo), _nd(hi))
     return _wrap(np.clip(*[_aligned(x, nd) for x in (a, lo, hi)], **kwargs))
@@ -594,6 +661,8 @@ def _expand_dims(a: Batched, axis: Any) -> Batched:
 
 def _broadcast_to(a: Batched, shape: Any, subok: bool = False) -> Batched:
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if a.ndim > len(shape):
+        raise _refuse("broadcast_to fewer axes than the array has")
     v = _aligned(a, len(shape))
     return Batched(np.broadcast_to(v, v.shape[:1] + shape))
 
@@ -601,8 +670,8 @@ def _broadcast_to(a: Batched, shape: Any, subok: bool = False) -> Batched:
 def _like(fn: Any) -> Any:
     def rule(a: Any, *args: Any, **kwargs: Any) -> Batched:
         shape = kwargs.pop("shape", None)
-        if type(a) is not Batched or any(type(x) is Batched for x in args):
-            raise _refuse(f"np.{fn.__name__} with a block as its value")
+        if type(a) is not Batched or any(type(x) is Batched or np.ndim(x) > 0 for x in args):
+            raise _refuse(f"np.{fn.__name__} with a block or an array as its value")
         v = a.value
         if shape is not None:
             shape = v.shape[:1] + tuple(np.atleast_1d(shape))
@@ -615,6 +684,7 @@ def _where(cond: Any, *xy: Any) -> Batched:
     if len(xy) != 2:
         raise _refuse("np.where with one argument")
     ops = (cond, *xy)
+    _same_k(*ops)
     nd = max(_nd(x) for x in ops)
     return Batched(np.where(*[_aligned(x, nd) for x in ops]))
 
@@ -649,11 +719,14 @@ def _split(a: Batched, indices: Any, axis: int = 0) -> list[Batched]:
 
 
 def _pad(a: Batched, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Batched:
+    if not isinstance(mode, str):
+        raise _refuse("np.pad with a function as its mode")
     for key, v in kwargs.items():
         if np.ndim(v) != 0 or type(v) is Batched:
             raise _refuse(f"np.pad with per-axis {key}=")
     pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (a.ndim, 2))
-    return Batched(np.pad(a.value, np.concatenate([np.zeros((1, 2), dtype=np.intp), pairs]), mode=mode, **kwargs))
+    widths = np.concatenate([np.zeros((1, 2), dtype=np.intp), pairs])
+    return Batched(np.pad(a.value, widths, mode=mode, **kwargs))  # type: ignore[call-overload]
 
 
 def _tile(a: Batched, reps: Any) -> Batched:
@@ -694,7 +767,7 @@ def _triangle(fn: Any) -> Any:
     return rule
 
 
-def _take_along_axis(a: Batched, indices: Any, axis: Any) -> Batched:
+def _take_along_axis(a: Batched, indices: Any, axis: Any = -1) -> Batched:
     if type(indices) is Batched or axis is None:
         raise _refuse("take_along_axis with these arguments")
     return Batched(np.take_along_axis(a.value, np.asarray(indices)[None], axis=_axis(axis, a.ndim)))
@@ -711,6 +784,7 @@ def _put_along_axis(a: Batched, indices: Any, values: Any, axis: Any) -> None:
 def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -> None:
     if type(dst) is not Batched or type(where) is Batched:
         raise _refuse("a block copied into a plain array")
+    _same_k(dst, src)
     np.copyto(dst.value, _aligned(src, dst.ndim), casting=casting, where=where)
 
 
@@ -793,6 +867,7 @@ _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 
 def select(mask: Any, a: Any) -> Batched:
     """``a`` where ``mask``, exactly 0 elsewhere (``_dual.select`` for blocks): through the float's bits."""
+    _same_k(mask, a)
     nd = max(_nd(mask), _nd(a))
     vm, va = _aligned(mask, nd), _aligned(a, nd)
     va = np.asarray(va)
@@ -818,7 +893,7 @@ def merged(fn: Any, x: Batched, *args: Any) -> Batched:
     v = x.value
     if v.ndim < 2:
         raise _refuse("a merged call on a 0-d block")
-    r = fn(v.reshape((-1,) + v.shape[2:]), *args)
+    r = fn(v.reshape((v.shape[0] * v.shape[1],) + v.shape[2:]), *args)
     return Batched(r.reshape(v.shape[:2] + r.shape[1:]))
 
 
@@ -826,6 +901,8 @@ def unbatch(x: Any, k: int, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """The ``(k,) + shape`` array a block (or a plain value, the same for all k) stands for."""
     if type(x) is Batched:
         v = x.value
+        if v.shape[0] != k:
+            raise ValueError(f"a block of {v.shape[0]} where {k} were pushed")
         if v.shape != (k,) + shape:
             v = np.broadcast_to(_aligned(x, len(shape)), (k,) + shape)
         return v.astype(dtype, copy=False)

@@ -463,3 +463,12 @@ def test_a_block_through_a_matrix_product_is_one_product():
     A = rng.normal(size=(30, 20))
     assert_blocks_agree(lambda x: mg.tanh(T(A) @ x), rng.normal(size=20))
     assert_blocks_agree(lambda x: mg.tanh(x @ T(A.T)), rng.normal(size=(3, 20)))
+
+
+def test_tuples_ranges_and_bools_in_an_index_are_advanced_indices():
+    # NumPy moves the axes of separated advanced indices (of any form) in front: so must a block.
+    x = rng.normal(size=(2, 3, 2))
+    assert_blocks_agree(lambda t: mg.sin(t)[[0, 1, 1], :, (0, 1, 0)], x)
+    assert_blocks_agree(lambda t: mg.sin(t)[range(2), :, range(2)], x)
+    for idx in [((0, 1), slice(None), (0, 1)), (True, slice(None), True), ([0, 1], slice(None), np.True_)]:
+        np.testing.assert_array_equal(Batched(V)[idx].value, _stacked(lambda v, idx=idx: v[idx], V))
