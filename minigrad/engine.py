@@ -258,6 +258,21 @@ def _run_hooks(t: Tensor, g: Any) -> Any:
     return g
 
 
+def _check_all_versions(order: list[Tensor]) -> None:
+    """The version check of every node in ``order``, also those a limited walk would skip.
+
+    An in-place write can rewire a graph (a tensor read before the write is, as an
+    object, the write's node afterwards), and a walk limited to the nodes that reach
+    its inputs may then skip the very node whose gradient the write invalidated:
+    such a walk must raise as a full backward does, never drop that gradient.
+    """
+    last = inplace.last_write
+    if last:
+        for node in order:
+            if node._vjps is not None and node._seq < last:
+                inplace.check_versions(node)
+
+
 def _reaching(order: list[Tensor], stop: set[int]) -> set[int]:
     """Ids of the nodes in ``order`` from which some ``stop`` node can be reached (the rest get no useful gradient)."""
     reaches: set[int] = set()
@@ -348,7 +363,9 @@ def _backward_into(
             raise RuntimeError("backward: every tensor in inputs= must be a Tensor that requires grad")
     g = _seed(root, grad, "backward")
     targets = {id(x) for x in inputs}
-    allowed = _reaching(_toposort(root), targets)
+    order = _toposort(root)
+    _check_all_versions(order)
+    allowed = _reaching(order, targets)
     found: dict[int, Any] = {}
 
     def capture(node: Tensor, g: Any, sent: list) -> None:
@@ -410,6 +427,7 @@ def grad_of(
         )
     if not root.requires_grad:
         return [_zeros(x, create_graph) for x in inputs]
+    _check_all_versions(order)
     if create_graph and type(grad) is Batched:
         raise Unbatchable("a block of seeds cannot flow through a recorded backward pass")
     g = _seed(root, grad, caller)

@@ -341,9 +341,15 @@ def _check_chunk(chunk_size: int | None, fn: str) -> None:
         raise ValueError(f"{fn}: chunk_size must be None or a positive integer, got {chunk_size!r}")
 
 
-def _batching_allowed() -> bool:
-    """Blocks are pushed only through plain first-order sweeps: not while mg.compile traces, nor in anomaly mode."""
-    return _tracing.trace is None and not anomaly_enabled()
+def _batching_allowed(fn: str) -> bool:
+    """Blocks are pushed only through plain first-order sweeps: not while mg.compile traces, nor in anomaly mode
+    (under ``batching.strict()`` either raises)."""
+    if _tracing.trace is None and not anomaly_enabled():
+        return True
+    error = Unbatchable(f"{fn}: blocks are not tried under mg.compile or detect_anomaly")
+    batching.failed(reset=True)  # nothing failed: the flag is for errors inside a sweep
+    batching.fallback(error)
+    return False
 
 
 def _basis(start: int, k: int, size: int, shape: tuple[int, ...], dtype: Any) -> Batched:
@@ -426,7 +432,7 @@ def jacrev(
         blocks = {}
         for j, y in enumerate(out_leaves):
             rows: list[Any] | None = None
-            if y.requires_grad and y.size > 1 and chunk_size != 1 and _batching_allowed():
+            if y.requires_grad and y.size > 1 and chunk_size != 1 and _batching_allowed("jacrev"):
                 try:
                     rows = _rows_batched(y, flat, chunk_size)
                 except Unbatchable as error:
@@ -532,7 +538,7 @@ def jacfwd(
         for leaves, treedef in primals:
             traced.append((treedef, flat[k : k + len(leaves)]))
             k += len(leaves)
-        if sum(x.size for x in flat) > 1 and chunk_size != 1 and _batching_allowed():
+        if sum(x.size for x in flat) > 1 and chunk_size != 1 and _batching_allowed("jacfwd"):
             try:
                 # One basis over all the input leaves together, as JAX's jacfwd: one block may span leaves.
                 out, cols = _columns_batched(
@@ -663,6 +669,9 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
         g_leaves, v_leaves = tree_flatten(g)[0], tree_flatten(v_data)[0]
         if len(g_leaves) != len(v_leaves):
             raise ValueError("hvp: v must have the structure of x")
+        for gi, vi in zip(g_leaves, v_leaves):
+            if np.shape(vi) != gi.shape:
+                raise ValueError(f"hvp: v has a leaf of shape {np.shape(vi)} where x has shape {gi.shape}")
         total = (g_leaves[0] * v_leaves[0]).sum()
         for gi, vi in zip(g_leaves[1:], v_leaves[1:]):
             total = total + (gi * vi).sum()

@@ -42,6 +42,7 @@ import numpy as np
 
 from . import batching
 from .batching import Batched
+from .forward import active as forward_active
 from .tensor import Slice, Tensor, _next_seq, _value, as_tensor, is_grad_enabled, passthrough, record
 
 __all__ = ["update", "setitem", "version", "check_versions", "last_write"]
@@ -205,7 +206,17 @@ def _replace(t: Tensor, op: str, compute: Any) -> Tensor:
     ``old`` is a private copy holding t's previous value and its place in the
     graph; ``t`` then takes the new node's place (and every other slot the
     node carries, such as a forward-mode tangent).
+
+    In forward mode a write through a view is refused: the tensor it views would
+    keep its old tangent (in reverse mode the version check catches the same
+    write at backward).
     """
+    if forward_active() and t.data.base is not None:
+        raise RuntimeError(
+            f"{op} in place ({_SYMBOLS[op]}) into a view of another tensor under forward mode (jvp, jacfwd): "
+            "the tensor it views would keep its old tangent. Write into that tensor itself "
+            "(y[1:3] *= 2 rather than v = y[1:3]; v *= 2), or out of place"
+        )
     old = object.__new__(Tensor)
     for slot in Tensor.__slots__:
         if hasattr(t, slot):

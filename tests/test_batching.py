@@ -472,3 +472,12 @@ def test_tuples_ranges_and_bools_in_an_index_are_advanced_indices():
     assert_blocks_agree(lambda t: mg.sin(t)[range(2), :, range(2)], x)
     for idx in [((0, 1), slice(None), (0, 1)), (True, slice(None), True), ([0, 1], slice(None), np.True_)]:
         np.testing.assert_array_equal(Batched(V)[idx].value, _stacked(lambda v, idx=idx: v[idx], V))
+
+
+def test_strict_mode_raises_where_blocks_are_not_tried():
+    f = lambda t: mg.tanh(t) * 2.0  # noqa: E731
+    with batching.strict(), mg.detect_anomaly():
+        for jac in (mg.jacfwd, mg.jacrev):
+            with pytest.raises(RuntimeError, match="not tried under mg.compile or detect_anomaly"):
+                jac(f)(Y)
+    assert not batching.failed()

@@ -137,3 +137,41 @@ def test_jacfwd_refuses_random_draws_and_running_statistics_in_training_mode():
 def test_jacfwd_names_itself_in_its_errors():
     with pytest.raises(TypeError, match="^jacfwd: the function returned a ndarray"):
         mg.jacfwd(lambda x: x.data * 2)(np.ones(2))
+
+
+def test_grad_raises_like_backward_when_an_in_place_write_rewired_the_graph():
+    # y[1] is read, then written back into y: as an object, y is now the write's node, so the read
+    # points at it. backward() raises at the version check; grad/jacrev walk only the nodes that
+    # reach x and used to skip that read, silently dropping its gradient. Now they raise too.
+    def f(x):
+        y = x * 1.0
+        y[1] = y[1] + 5.0
+        return (y * y).sum()
+
+    x = np.arange(1.0, 5.0)
+    t = mg.Tensor(x, requires_grad=True)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        f(t).backward()
+    for transform in (mg.grad(f), mg.jacrev(f), mg.jacrev(f, chunk_size=1)):
+        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+            transform(x)
+    # forward mode follows the write exactly
+    np.testing.assert_allclose(mg.jacfwd(f)(x).data, 2 * (x + np.array([0, 5, 0, 0])), rtol=1e-14)
+
+
+def test_forward_mode_refuses_a_write_through_a_view():
+    def f(x):
+        y = x * 1.0
+        v = y[1:3]
+        v *= 2  # changes y's memory, but y's tangent would not follow
+        return y
+
+    with pytest.raises(RuntimeError, match="into a view of another tensor under forward mode"):
+        mg.jvp(f, (np.ones(4),), (np.ones(4),))
+    g = lambda x: (lambda y: (y.__setitem__(slice(1, 3), y[1:3] * 2), y)[1])(x * 1.0)  # noqa: E731
+    np.testing.assert_array_equal(mg.jacfwd(g)(np.ones(4)).data, np.diag([1.0, 2.0, 2.0, 1.0]))
+
+
+def test_hvp_names_a_mismatched_v():
+    with pytest.raises(ValueError, match="hvp: v has a leaf of shape"):
+        mg.hvp(lambda x: (x**3).sum(), np.ones(3), np.ones(2))
