@@ -108,9 +108,30 @@ def tangent_of(x: Any, level: int) -> Any:
 
 
 def set_tangent(x: Tensor, level: int, t: Tensor) -> None:
+    from .tensor import _next_seq
+
     if x._tangents is None:
         x._tangents = {}
     x._tangents[level] = t
+    if not x.requires_grad:  # a graph node keeps its place (its seq orders the backward walk)
+        x._seq = _next_seq()  # when the tangent was set: a later in-place write into x's memory is seen
+
+
+def _check_unwritten(op: str, parents: tuple[Tensor, ...]) -> None:
+    """Raise if a parent's memory was written in place after its tangent was set (through another tensor
+    that shares it, a view or its base): its value moved, its tangent did not."""
+    from . import inplace
+
+    for i, p in enumerate(parents):
+        if p._tangents and type(p.data) is np.ndarray:
+            owner = inplace._owner(p.data)
+            entry = inplace._written.get(id(owner))
+            if entry is not None and entry[0] > p._seq and (entry[3] is None or entry[3]() is owner):
+                raise RuntimeError(
+                    f"{op}: input {i} (shape {p.shape}) was modified by an in-place operation through a "
+                    "tensor that shares its memory (a view, or the tensor it views) after its tangent was "
+                    "computed, so forward mode would use a stale tangent. Compute it out of place"
+                )
 
 
 def propagate(out: Tensor, op: str, parents: tuple[Tensor, ...], jvps: Any) -> None:
@@ -119,6 +140,10 @@ def propagate(out: Tensor, op: str, parents: tuple[Tensor, ...], jvps: Any) -> N
 
     state = _state
     levels, visible = state.levels, state.visible
+    from . import inplace  # late: inplace imports tensor, which imports this module
+
+    if inplace.last_write:
+        _check_unwritten(op, parents)
     for depth in range(visible):
         level = levels[depth]
         carried = [(i, p._tangents[level]) for i, p in enumerate(parents) if p._tangents and level in p._tangents]

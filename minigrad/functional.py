@@ -304,6 +304,7 @@ def _jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         out, aux = _split_aux(result, has_aux, caller)
         out_leaves, out_def = tree_flatten(out)
         out_leaves = [_tensor_output(y, caller) for y in out_leaves]
+        forward._check_unwritten(f"{caller} (the function's outputs)", tuple(out_leaves))
         tangent_leaves = []
         for y in out_leaves:
             t = forward.tangent_of(y, level)

@@ -41,8 +41,8 @@ from typing import Any, cast
 import numpy as np
 
 from . import batching
+from . import forward as _forward_mode
 from .batching import Batched
-from .forward import active as forward_active
 from .tensor import Slice, Tensor, _next_seq, _value, as_tensor, is_grad_enabled, passthrough, record
 
 __all__ = ["update", "setitem", "version", "check_versions", "last_write"]
@@ -211,7 +211,7 @@ def _replace(t: Tensor, op: str, compute: Any) -> Tensor:
     keep its old tangent (in reverse mode the version check catches the same
     write at backward).
     """
-    if forward_active() and t.data.base is not None:
+    if _forward_mode.active() and type(t.data) is np.ndarray and t.data.base is not None:
         raise RuntimeError(
             f"{op} in place ({_SYMBOLS[op]}) into a view of another tensor under forward mode (jvp, jacfwd): "
             "the tensor it views would keep its old tangent. Write into that tensor itself "
@@ -238,8 +238,8 @@ def _replace(t: Tensor, op: str, compute: Any) -> Tensor:
     for slot in Tensor.__slots__:
         if slot not in ("data", "grad", "name", "_hooks") and hasattr(new, slot):
             setattr(t, slot, getattr(new, slot))
-    if new.requires_grad:
-        t._seq = _next_seq()  # after the write: the write does not invalidate the new node
+    if new.requires_grad or new._tangents:
+        t._seq = _next_seq()  # after the write: the write does not invalidate the new node (or tangent)
     return t
 
 

@@ -175,3 +175,28 @@ def test_forward_mode_refuses_a_write_through_a_view():
 def test_hvp_names_a_mismatched_v():
     with pytest.raises(ValueError, match="hvp: v has a leaf of shape"):
         mg.hvp(lambda x: (x**3).sum(), np.ones(3), np.ones(2))
+
+
+def test_forward_mode_refuses_a_tangent_made_stale_by_a_write_into_shared_memory():
+    def f(x):
+        y = x * 1.0
+        v = y[1:3]
+        y *= 2  # v's values double through the shared memory; its tangent would not
+        return v
+
+    for use in (lambda v: v, lambda v: v * 1.0):
+        with pytest.raises(RuntimeError, match="stale tangent"):
+            mg.jvp(lambda x, use=use: use(f(x)), (np.ones(4),), (np.ones(4),))
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):  # reverse mode agrees
+        mg.jacrev(f)(np.ones(4))
+
+    def g(x):  # writes into the tensor itself are followed exactly
+        y = x * 1.0
+        y *= 2
+        y[0] = y[1] * 3
+        return y * y
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    want = np.diag(8 * x)
+    want[0] = [0.0, 72 * x[1], 0.0, 0.0]
+    np.testing.assert_allclose(mg.jacfwd(g)(x).data, want, rtol=1e-14)
