@@ -263,7 +263,9 @@ def _primal(x: Any, caller: str = "jvp") -> Tensor:
     if isinstance(x, Tensor) and (x.requires_grad or x._tangents):
         with _set_grad_enabled(True):
             return record("input", x.data, (x,), _IDENTITY, _IDENTITY)
-    return _wrap(_float_data(x, caller))
+    primal = _wrap(_float_data(x, caller))
+    primal._op = "input"  # in-place writes into it are refused: it holds the caller's array
+    return primal
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> tuple:

@@ -25,9 +25,12 @@ passed through or sliced) are skipped. When
 no write happened since the oldest node being walked, backward does one
 integer comparison per node.
 
-A recorded write into a view of a tensor in the graph writes that tensor's
-memory too, so the ops that used it raise at backward (PyTorch rebases the
-view's base instead; minigrad does not).
+A recorded write into a view (``v = y[1:3]; v *= 2``, ``out[0][:] = x``) is
+refused when it is made: it would change the viewed tensor's memory without
+the write in its graph or tangent (PyTorch rebases the view's base instead;
+minigrad does not). Write into the tensor itself (``y[1:3] *= 2``). A write
+into a tensor after an op used it rewires that op's input (the tensor object
+is the graph node), so backward raises there too, whatever the op.
 
 Writes through ``.data`` (``x.data += 1``) stay unchecked, as in PyTorch;
 ``mg.detect_anomaly()`` catches them.
@@ -41,7 +44,6 @@ from typing import Any, cast
 import numpy as np
 
 from . import batching
-from . import forward as _forward_mode
 from .batching import Batched
 from .tensor import Slice, Tensor, _next_seq, _value, as_tensor, is_grad_enabled, passthrough, record
 
@@ -100,11 +102,22 @@ def version(a: np.ndarray) -> int:
 def check_versions(node: Tensor) -> None:
     """Raise if the output or an input of ``node`` was written in place after ``node`` was recorded.
 
-    Nodes whose VJPs read no values (every input passed through or sliced) are not checked.
+    Nodes whose VJPs read no values (every input passed through or sliced) are not checked for
+    values; but every node is checked for rewiring: an input recorded *after* the node is an input
+    that an in-place write turned into the write's own node (the tensor object is the node), so the
+    node's gradient would flow through the write instead of to the value the node used.
     """
+    seq = node._seq
+    for i, p in enumerate(cast("tuple[Tensor, ...]", node._parents)):
+        if p.requires_grad and p._seq > seq:
+            raise RuntimeError(
+                f"backward: {_describe_input(p, i)} of the {node._op!r} node was written in place "
+                f"after {node._op!r} used it, so its gradient would reach the wrong value (minigrad's "
+                "graph nodes are the tensors themselves). Compute it out of place (y = y * 3 instead of "
+                "y *= 3), or do the in-place write before using the tensor"
+            )
     if all(v is passthrough or type(v) is Slice for v in cast(tuple, node._vjps)):  # a node on the walk has VJPs
         return
-    seq = node._seq
     for i, t in enumerate((node, *cast("tuple[Tensor, ...]", node._parents))):
         entry = _written.get(id(_owner(t.data)))
         if entry is not None and entry[0] > seq:
@@ -207,15 +220,25 @@ def _replace(t: Tensor, op: str, compute: Any) -> Tensor:
     graph; ``t`` then takes the new node's place (and every other slot the
     node carries, such as a forward-mode tangent).
 
-    In forward mode a write through a view is refused: the tensor it views would
-    keep its old tangent (in reverse mode the version check catches the same
-    write at backward).
+    A recorded write through a view is refused: the tensor it views would change
+    value without the write in its graph or its tangent (a constant base would even
+    pass on a zero gradient). PyTorch rebases the view's base instead; minigrad does
+    not. A write into an argument of a transform (grad, jvp, jacfwd, ...) is refused
+    too: it would change the caller's array, and jacfwd's later sweeps would start
+    from the changed value.
     """
-    if _forward_mode.active() and type(t.data) is np.ndarray and t.data.base is not None:
+    if type(t.data) is np.ndarray and t.data.base is not None:
         raise RuntimeError(
-            f"{op} in place ({_SYMBOLS[op]}) into a view of another tensor under forward mode (jvp, jacfwd): "
-            "the tensor it views would keep its old tangent. Write into that tensor itself "
-            "(y[1:3] *= 2 rather than v = y[1:3]; v *= 2), or out of place"
+            f"{op} in place ({_SYMBOLS[op]}) into a view of another tensor's memory, while recording: the "
+            "tensor it views would change without the write in its graph or tangent. Write into that "
+            "tensor itself (y[1:3] *= 2 rather than v = y[1:3]; v *= 2; out[0, :] = x rather than "
+            "out[0][:] = x), or out of place"
+        )
+    if t._op == "input":
+        raise RuntimeError(
+            f"{op} in place ({_SYMBOLS[op]}) into an argument of a differentiated function: it would change "
+            "the caller's array (and the input of later sweeps). Copy it first (x = x * 1.0), or write out "
+            "of place"
         )
     old = object.__new__(Tensor)
     for slot in Tensor.__slots__:

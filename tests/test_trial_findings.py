@@ -150,10 +150,10 @@ def test_grad_raises_like_backward_when_an_in_place_write_rewired_the_graph():
 
     x = np.arange(1.0, 5.0)
     t = mg.Tensor(x, requires_grad=True)
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="in place"):
         f(t).backward()
     for transform in (mg.grad(f), mg.jacrev(f), mg.jacrev(f, chunk_size=1)):
-        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        with pytest.raises(RuntimeError, match="in place"):
             transform(x)
     # forward mode follows the write exactly
     np.testing.assert_allclose(mg.jacfwd(f)(x).data, 2 * (x + np.array([0, 5, 0, 0])), rtol=1e-14)
@@ -166,7 +166,7 @@ def test_forward_mode_refuses_a_write_through_a_view():
         v *= 2  # changes y's memory, but y's tangent would not follow
         return y
 
-    with pytest.raises(RuntimeError, match="into a view of another tensor under forward mode"):
+    with pytest.raises(RuntimeError, match="into a view of another tensor's memory"):
         mg.jvp(f, (np.ones(4),), (np.ones(4),))
     g = lambda x: (lambda y: (y.__setitem__(slice(1, 3), y[1:3] * 2), y)[1])(x * 1.0)  # noqa: E731
     np.testing.assert_array_equal(mg.jacfwd(g)(np.ones(4)).data, np.diag([1.0, 2.0, 2.0, 1.0]))
@@ -187,7 +187,7 @@ def test_forward_mode_refuses_a_tangent_made_stale_by_a_write_into_shared_memory
     for use in (lambda v: v, lambda v: v * 1.0):
         with pytest.raises(RuntimeError, match="stale tangent"):
             mg.jvp(lambda x, use=use: use(f(x)), (np.ones(4),), (np.ones(4),))
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):  # reverse mode agrees
+    with pytest.raises(RuntimeError, match="in place"):  # reverse mode agrees
         mg.jacrev(f)(np.ones(4))
 
     def g(x):  # writes into the tensor itself are followed exactly
