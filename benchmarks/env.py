@@ -9,6 +9,7 @@ missing. The other functions report what the libraries say they actually got.
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
 import os
 import platform
@@ -169,3 +170,19 @@ def _git_commit() -> str | None:
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def run_record(args: Any, notes: list[str]) -> dict[str, Any]:
+    """The fields every results file starts with: when, how it was called, the options that set the
+    method (``quick``, ``repeats``, ``block_seconds`` of ``args``), the notes, the machine and threads."""
+    return {
+        "schema": 1,
+        "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "argv": sys.argv[1:],
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "block_seconds": args.block_seconds,
+        "notes": notes,
+        "machine": machine_info(),
+        "threads": thread_report(),
+    }

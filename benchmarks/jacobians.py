@@ -35,7 +35,6 @@ the per-repeat ratio to the baseline. No time is asserted anywhere.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import statistics
 import sys
@@ -539,15 +538,7 @@ def main(notes: list[str], argv: list[str] | None = None) -> int:
         except Skip as e:
             available[what] = str(e)
     results: dict[str, Any] = {
-        "schema": 1,
-        "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "argv": sys.argv[1:],
-        "quick": args.quick,
-        "repeats": args.repeats,
-        "block_seconds": args.block_seconds,
-        "notes": notes,
-        "machine": env.machine_info(),
-        "threads": env.thread_report(),
+        **env.run_record(args, notes),
         "optional": available,
         "labels": LABELS,
         "jacobians": {},

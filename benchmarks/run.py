@@ -10,7 +10,6 @@ BLAS threads (and set glibc's malloc variables, re-executing if needed) first.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -68,15 +67,7 @@ def main(notes: list[str], argv: list[str] | None = None) -> int:
             return 2
         names = [n for n in names if n in wanted]
     results: dict[str, Any] = {
-        "schema": 1,
-        "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "argv": sys.argv[1:],
-        "quick": args.quick,
-        "repeats": args.repeats,
-        "block_seconds": args.block_seconds,
-        "notes": notes,
-        "machine": env.machine_info(),
-        "threads": env.thread_report(),
+        **env.run_record(args, notes),
         "contenders": {
             n: {"label": C.LABELS[n], "available": available[n] is None, "reason": available[n]} for n in names
         },

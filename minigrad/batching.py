@@ -21,7 +21,7 @@ block into a plain array) raises ``Unbatchable``; ``jacfwd``/``jacrev`` then
 recompute that Jacobian one basis vector at a time, so an unbatched rule costs
 speed, never correctness. A Batched never leaves ``minigrad.functional``.
 
-This module imports only NumPy.
+This module imports only NumPy (and ``_operators``, which imports only NumPy).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+
+from . import _operators
 
 __all__ = ["Batched", "Unbatchable", "unbatch", "select", "peak", "failed", "strict", "fallback"]
 
@@ -464,65 +466,7 @@ for _name in ("sum", "mean", "max", "min", "prod", "any", "all", "var", "std"):
     setattr(Batched, _name, _reduction(_name))
 
 
-def _binary(ufunc: Any, reflected: bool) -> Any:
-    if reflected:
-        return lambda self, other: ufunc(other, self)
-    return lambda self, other: ufunc(self, other)
-
-
-for _dunder, _ufunc in {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "truediv": np.true_divide,
-    "floordiv": np.floor_divide,
-    "mod": np.remainder,
-    "pow": np.power,
-    "matmul": np.matmul,
-    "and": np.bitwise_and,
-    "or": np.bitwise_or,
-    "xor": np.bitwise_xor,
-}.items():
-    setattr(Batched, f"__{_dunder}__", _binary(_ufunc, False))
-    setattr(Batched, f"__r{_dunder}__", _binary(_ufunc, True))
-for _dunder, _ufunc in {
-    "lt": np.less,
-    "le": np.less_equal,
-    "gt": np.greater,
-    "ge": np.greater_equal,
-    "eq": np.equal,
-    "ne": np.not_equal,
-}.items():
-    setattr(Batched, f"__{_dunder}__", _binary(_ufunc, False))
-for _dunder, _unary in {"neg": np.negative, "abs": np.absolute, "invert": np.invert}.items():
-    setattr(Batched, f"__{_dunder}__", lambda self, fn=_unary: fn(self))
-for _dunder, _ufunc in {"lshift": np.left_shift, "rshift": np.right_shift, "divmod": np.divmod}.items():
-    setattr(Batched, f"__{_dunder}__", _binary(_ufunc, False))
-    setattr(Batched, f"__r{_dunder}__", _binary(_ufunc, True))
-
-
-def _inplace(ufunc: Any) -> Any:
-    def method(self: Batched, other: Any) -> Batched:
-        return ufunc(self, other, out=(self,))  # writes into the block, as NumPy's x += y does
-
-    return method
-
-
-for _dunder, _ufunc in {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "truediv": np.true_divide,
-    "floordiv": np.floor_divide,
-    "mod": np.remainder,
-    "pow": np.power,
-    "and": np.bitwise_and,
-    "or": np.bitwise_or,
-    "xor": np.bitwise_xor,
-    "lshift": np.left_shift,
-    "rshift": np.right_shift,
-}.items():
-    setattr(Batched, f"__i{_dunder}__", _inplace(_ufunc))
+_operators.install(Batched, shifts=True, in_place=True)
 
 
 # -- batching rules, one per NumPy function ---------------------------------------------------------

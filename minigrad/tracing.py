@@ -13,8 +13,9 @@ Anything that needs a Box's *value* in Python (``bool``, ``float``, ``int``,
 ``.item()``, conversion to a plain array) would specialise the program to the
 tracing call's values: it raises ``TracingError`` naming the line instead.
 
-This module imports only NumPy: the core (``tensor``, ``engine``) asks
-``type(x) is Box`` on its rare non-array paths.
+This module imports only NumPy (and its NumPy-only siblings ``batching`` and
+``_operators``): the core (``tensor``, ``engine``) asks ``type(x) is Box`` on
+its rare non-array paths.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _operators
 from .batching import Batched
 
 __all__ = ["Box", "TracingError", "Trace", "Var", "Eqn", "current", "primitive", "hint", "asarray", "check"]
@@ -413,36 +415,4 @@ for _name in (
     setattr(Box, _name, _method(_name))
 
 
-def _binary(ufunc: Any, reflected: bool) -> Any:
-    if reflected:
-        return lambda self, other: ufunc(other, self)
-    return lambda self, other: ufunc(self, other)
-
-
-# Operators are NumPy's: & | ^ are bitwise (on boolean masks, logical), == and != compare elementwise.
-for _dunder, _ufunc in {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "truediv": np.true_divide,
-    "floordiv": np.floor_divide,
-    "mod": np.remainder,
-    "pow": np.power,
-    "matmul": np.matmul,
-    "and": np.bitwise_and,
-    "or": np.bitwise_or,
-    "xor": np.bitwise_xor,
-}.items():
-    setattr(Box, f"__{_dunder}__", _binary(_ufunc, False))
-    setattr(Box, f"__r{_dunder}__", _binary(_ufunc, True))
-for _dunder, _ufunc in {
-    "lt": np.less,
-    "le": np.less_equal,
-    "gt": np.greater,
-    "ge": np.greater_equal,
-    "eq": np.equal,
-    "ne": np.not_equal,
-}.items():
-    setattr(Box, f"__{_dunder}__", _binary(_ufunc, False))
-for _dunder, _unary in {"neg": np.negative, "abs": np.absolute, "invert": np.invert}.items():
-    setattr(Box, f"__{_dunder}__", lambda self, fn=_unary: fn(self))
+_operators.install(Box)
