@@ -162,6 +162,12 @@ def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     if not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
         return NotImplemented
     name = func.__name__
+    dst = args[0] if args else kwargs.get("dst")
+    if name == "copyto" and isinstance(dst, Tensor) and (dst.requires_grad or dst._tangents):
+        raise TypeError(
+            "np.copyto into a Tensor that is being differentiated would write behind its graph and "
+            "tangents; write t[...] = value (recorded and checked), or compute the value out of place"
+        )
     top = getattr(func, "__module__", "") in ("numpy", "numpy._core.fromnumeric", "numpy.core.fromnumeric")
     fn = _op(name) if name not in LOOK and (top or getattr(np, name, None) is func) else None
     if fn is not None and not (name == "where" and len(args) + len(kwargs) == 1):

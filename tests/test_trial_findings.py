@@ -200,3 +200,18 @@ def test_forward_mode_refuses_a_tangent_made_stale_by_a_write_into_shared_memory
     want = np.diag(8 * x)
     want[0] = [0.0, 72 * x[1], 0.0, 0.0]
     np.testing.assert_allclose(mg.jacfwd(g)(x).data, want, rtol=1e-14)
+
+
+def test_np_copyto_into_a_tensor_being_differentiated_is_refused():
+    def f(x):
+        y = x * x
+        np.copyto(y, 5.0)  # would overwrite y behind its graph and tangent
+        return y.sum()
+
+    x = np.array([1.0, 2.0, 3.0])
+    for transform in (mg.grad(f), mg.jacfwd(f), lambda x: mg.jvp(f, (x,), (np.ones(3),))):
+        with pytest.raises(TypeError, match="np.copyto into a Tensor"):
+            transform(x)
+    out = np.zeros(3)
+    np.copyto(out, mg.Tensor(x, requires_grad=True) * 2)  # reading a tensor into an array is fine
+    np.testing.assert_array_equal(out, 2 * x)
