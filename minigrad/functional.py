@@ -89,9 +89,7 @@ def _trace_inputs(args: tuple, nums: tuple[int, ...], fn: str) -> tuple[list, li
     args_list = list(args)
     traced = []
     for i in nums:
-        leaves, treedef = tree_flatten(args_list[i])
-        if not leaves:
-            raise ValueError(f"{fn}: argument {i} holds no arrays to differentiate with respect to")
+        leaves, treedef = tree_flatten(args_list[i])  # an empty pytree gets an empty gradient, as in JAX
         inputs = [_input(leaf, fn) for leaf in leaves]
         args_list[i] = tree_unflatten(treedef, inputs)
         traced.append((treedef, inputs))
@@ -106,6 +104,17 @@ def _split_aux(out: Any, has_aux: bool, fn: str) -> tuple[Any, Any]:
             f"{fn}: with has_aux=True the function must return a pair (output, aux), got {type(out).__name__}"
         )
     return out
+
+
+def _untraced(aux: Any, inputs: list[Tensor]) -> Any:
+    """``aux`` with its Tensors detached, as JAX and torch.func return it: not traced by this transform.
+
+    When an outer transform traces the inputs (they are its identity nodes, or
+    carry its tangents), aux stays traced so the outer transform still sees it.
+    """
+    if any(x._vjps is not None or x._tangents for x in inputs):
+        return aux
+    return tree_map(lambda v: v.detach() if isinstance(v, Tensor) else v, aux)
 
 
 def _scalar_output(y: Any, fn: str) -> Tensor:
@@ -164,7 +173,7 @@ def value_and_grad(
         y = _scalar_output(y, "grad")
         flat = [x for _, inputs in traced for x in inputs]
         grads = grad_of(y, flat, create_graph=None)  # recorded only if it may be differentiated again
-        higher = isinstance(grads[0], Tensor)
+        higher = any(isinstance(g, Tensor) for g in grads)
         grads = [g if higher else _wrap(g) for g in grads]
         value = y if higher else y.detach()
         per_arg, k = [], 0
@@ -172,7 +181,7 @@ def value_and_grad(
             per_arg.append(tree_unflatten(treedef, grads[k : k + len(inputs)]))
             k += len(inputs)
         g = _pack(per_arg, argnums)
-        return ((value, aux), g) if has_aux else (value, g)
+        return ((value, _untraced(aux, flat)), g) if has_aux else (value, g)
 
     return value_and_grad_f
 
@@ -193,10 +202,17 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
 
 
 def _dot_all(outs: list[Tensor], cotangents: list[Any]) -> Tensor:
-    """Σ_i <out_i, cotangent_i>: one scalar whose gradient is the VJP of every output at once."""
+    """Σ_i <out_i, cotangent_i>: one scalar whose gradient is the VJP of every output at once.
+
+    A cotangent that is a Tensor stays one, so the pullback is differentiable in
+    it too (it is linear in the cotangent: ``jvp`` of it along u is its value at u).
+    """
     total: Any = None
     for y, c in zip(outs, cotangents):
-        c = c.data if isinstance(c, Tensor) else c if type(c) is Box else np.asarray(c, dtype=y.dtype)
+        if isinstance(c, Tensor):
+            c = c if c.dtype == y.dtype else ops.astype(c, y.dtype)
+        elif type(c) is not Box:
+            c = np.asarray(c, dtype=y.dtype)
         if c.shape != y.shape:
             raise ValueError(f"vjp: cotangent has shape {c.shape} but the output has shape {y.shape}")
         term = (y * c).sum()
@@ -239,7 +255,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
             k += len(inputs)
         return tuple(per_arg)
 
-    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+    return (out, vjp_fn, _untraced(aux, flat)) if has_aux else (out, vjp_fn)
 
 
 # -- forward mode ----------------------------------------------------------------
@@ -446,7 +462,7 @@ def jacrev(
             for n, x in enumerate(flat):
                 blocks[j, n] = _stack_rows(rows[n], y.shape, x)
         J = _jacobian_tree(out, traced, blocks, argnums)
-        return (J, aux) if has_aux else J
+        return (J, _untraced(aux, flat)) if has_aux else J
 
     return jacrev_f
 

@@ -4,7 +4,8 @@ As in JAX (``jax.tree_util``): ``tree_flatten(tree) -> (leaves, treedef)`` lists
 the leaves depth first (dict entries in sorted key order, as JAX does) and
 ``tree_unflatten(treedef, leaves)`` rebuilds the same structure. ``None`` is an
 empty subtree (no leaves). Every other object, Tensors and arrays included, is
-a leaf. Named tuples keep their type.
+a leaf. Named tuples, ``OrderedDict`` (its keys in insertion order, as JAX) and
+``defaultdict`` (sorted keys; the same ``default_factory``) keep their type.
 
 Used by every transform (``grad``, ``jvp``, ``vjp``, ``jacfwd``, ...) so that
 arguments and results may be nested containers, and by the BFGS bridge to
@@ -13,6 +14,7 @@ flatten a model's parameters.
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +27,8 @@ class TreeDef:
     __slots__ = ("kind", "meta", "children", "_key", "_hash")
 
     def __init__(self, kind: str, meta: Any = None, children: tuple[TreeDef, ...] = ()):
-        self.kind = kind  # "leaf", "none", "tuple", "list", "dict", "namedtuple"
-        self.meta = meta  # dict keys, or the namedtuple class
+        self.kind = kind  # "leaf", "none", "tuple", "list", "dict", "OrderedDict", "defaultdict", "namedtuple"
+        self.meta = meta  # dict keys, (default_factory, keys) for a defaultdict, or the namedtuple class
         self.children = children
         self._key: tuple = (kind, meta, tuple(c._key for c in children))
         self._hash = hash(self._key)
@@ -49,8 +51,10 @@ class TreeDef:
         if self.kind == "none":
             return "None"
         inner = ", ".join(repr(c) for c in self.children)
-        if self.kind == "dict":
-            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        if self.kind in _DICTS:
+            keys = self.meta[1] if self.kind == "defaultdict" else self.meta
+            body = "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(keys, self.children)) + "}"
+            return body if self.kind == "dict" else f"{self.kind}({body})"
         if self.kind == "list":
             return f"[{inner}]"
         if self.kind == "namedtuple":
@@ -59,6 +63,7 @@ class TreeDef:
 
 
 _LEAF = TreeDef("leaf")
+_DICTS = ("dict", "OrderedDict", "defaultdict")
 
 
 def _is_namedtuple(x: Any) -> bool:
@@ -73,12 +78,18 @@ def tree_flatten(tree: Any) -> tuple[list[Any], TreeDef]:
         # Recursion depth is the nesting depth of the containers (a handful), not the number of leaves.
         if node is None:
             return TreeDef("none")
+        if isinstance(node, OrderedDict):
+            keys = tuple(node)
+            return TreeDef("OrderedDict", keys, tuple(build(node[k]) for k in keys))
         if isinstance(node, dict):
             try:
                 keys = tuple(sorted(node))
             except TypeError:
                 raise TypeError("tree_flatten: dict keys must be sortable (as in JAX), got mixed key types") from None
-            return TreeDef("dict", keys, tuple(build(node[k]) for k in keys))
+            children = tuple(build(node[k]) for k in keys)
+            if isinstance(node, defaultdict):
+                return TreeDef("defaultdict", (node.default_factory, keys), children)
+            return TreeDef("dict", keys, children)
         if _is_namedtuple(node):
             return TreeDef("namedtuple", type(node), tuple(build(c) for c in node))
         if isinstance(node, (list, tuple)):
@@ -105,6 +116,10 @@ def tree_unflatten(treedef: TreeDef, leaves: Any) -> Any:
         children = [build(c) for c in d.children]
         if d.kind == "dict":
             return dict(zip(d.meta, children))
+        if d.kind == "OrderedDict":
+            return OrderedDict(zip(d.meta, children))
+        if d.kind == "defaultdict":
+            return defaultdict(d.meta[0], zip(d.meta[1], children))
         if d.kind == "list":
             return children
         if d.kind == "namedtuple":

@@ -58,6 +58,7 @@ class _ConvNd(Module):
         self.stride = tuple(layer_size(s, f"{name}: stride") for s in _ints(stride, self._dims))
         self.padding = padding if isinstance(padding, str) else _ints(padding, self._dims)
         self.dilation = _ints(dilation, self._dims)
+        F._pads(self.padding, self.kernel_size, self.stride, self.dilation, name)  # refused now, not at the first call
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         bound = 1.0 / math.sqrt(int(np.prod(shape[1:])))
         rng = as_rng(rng, name)

@@ -338,6 +338,8 @@ def _pads(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op: str) 
             raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
         total = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return tuple((t // 2, t - t // 2) for t in total)  # the odd pixel goes after, as PyTorch
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int, {len(kernel)} ints, 'valid' or 'same', got {padding!r}")
     return tuple((p, p) for p in _tuple(padding, len(kernel), op, "padding"))
 
 

@@ -125,18 +125,74 @@ def where_(cond: np.ndarray, a: Any, b: Any) -> Any:
     return np.where(cond, a, b)
 
 
-def nonzero_(g: Any, r: Any) -> Any:
-    """``r`` where ``g`` is not exactly 0, else 0: a zero cotangent or tangent contributes nothing.
+def replace_(x: Any, cond: Any, fill: float) -> Any:
+    """``x`` with ``fill`` where the constant mask ``cond`` holds; ``x`` itself where it holds nowhere.
 
-    Used by ops whose local derivative can be infinite (sqrt, log, division,
-    pow at 0, exp on overflow): without it 0 · inf = nan leaks from a branch
-    that does not reach the output (mlx's and tinygrad's convention for sqrt).
-    ``r`` must be an array the caller has just computed: on arrays it is
-    overwritten in place (benchmarks/guard_cost.py measures what this costs).
+    Keeps the input of a masked branch inside its domain (log of 1, not of 0), so
+    that the branch and all its derivatives stay finite where the mask then
+    selects another value: the double-``where`` trick, which keeps a rule's
+    higher derivatives free of nan at its special points.
     """
-    if type(g) is Tensor or type(r) is Tensor:
-        return where_(value(g) != 0, r, 0)
-    return select(np.not_equal(g, 0), r, into=True)
+    if isinstance(cond, (np.ndarray, np.bool_, bool)) and not np.any(cond):
+        return x
+    return where_(cond, fill, x)
+
+
+def times_(g: Any, d: Any) -> Any:
+    """``g · d`` for a local derivative ``d`` that may be infinite: exactly 0 where g = 0 and d is not finite.
+
+    Used by the rules of ops whose derivative can be infinite (sqrt, log, pow and
+    division at 0, exp on overflow, the inverse trigonometric functions at ±1):
+    without it, 0 · inf = nan leaks from a branch that does not reach the output
+    (mlx's and tinygrad's convention for sqrt). The rule stays LINEAR in ``g``:
+    only where d itself is not finite is anything selected, so wherever d is
+    finite, d(rule)/dg = d exactly, including where g is 0 (a stationary point),
+    and every higher order built on the rule keeps its terms. On the recorded
+    path the selected places get 0 in ``d`` as well as in the product, so no nan
+    reaches a derivative of the rule either (the double-``where`` trick).
+    """
+    r = g * d
+    if type(r) is Tensor:
+        bad = _undefined(g, r)
+        return r if bad is None else g * where_(bad, 0, d)
+    return clear_undefined(g, r)
+
+
+def over_(g: Any, b: Any) -> Any:
+    """``g / b``, with ``times_``'s guard: exactly 0 where g = 0 and 1/b is not finite (b = 0 or nan)."""
+    r = g / b
+    if type(r) is Tensor:
+        bad = _undefined(g, r)
+        return r if bad is None else where_(bad, 0, g) / where_(bad, 1, b)
+    return clear_undefined(g, r)
+
+
+def _undefined(g: Any, r: Tensor) -> Any:
+    """The constant mask ``g == 0 and r is nan`` (where g·d met a d that is not finite), or None if it is empty.
+
+    Whether it is empty is known for arrays and blocks; for a traced Box the mask is kept.
+    """
+    bad = (value(g) == 0) & np.isnan(r.data)
+    if type(bad) is Batched:
+        return bad if bad.value.any() else None
+    if isinstance(bad, (np.ndarray, np.bool_)):
+        return bad if bad.any() else None
+    return bad
+
+
+@primitive
+def clear_undefined(g: Any, r: Any) -> Any:
+    """``r`` (= g·d, just computed), with 0 where g = 0 and r is nan; ``r`` itself when it holds no nan.
+
+    The check is one sum over r (nan only if r holds a nan, or both infinities),
+    cheaper than building a mask for every call; the mask is built only when
+    there is a nan to clear (benchmarks/guard_cost.py measures both). Under
+    mg.compile it is one call in the program, making the same check each run.
+    """
+    whole = r.value if type(r) is Batched else r
+    if not np.isnan(np.sum(whole)):
+        return r
+    return select(~(np.isnan(r) & (g == 0)), r)
 
 
 def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, constant_like, passthrough, record
-from ._dual import log_, nonzero_, value, where_
+from ._dual import log_, over_, replace_, times_, value
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul"]
 
@@ -76,7 +76,7 @@ def div(a: Any, b: Any) -> Tensor:
     return binary("div", np.true_divide, a, b, _DIV, _DIV)
 
 
-_DIV = (lambda g, out, a, b: nonzero_(g, g / b), lambda g, out, a, b: nonzero_(g, -g * out / b))
+_DIV = (lambda g, out, a, b: over_(g, b), lambda g, out, a, b: times_(g, -out / b))
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -95,14 +95,14 @@ def _pow_rule_base(g, out, a, b):
     b_value = value(b)
     if type(b_value) is np.ndarray and b_value.ndim == 0 and b_value == 2 and not getattr(b, "requires_grad", False):
         return g * 2 * a  # the common square: skip the power, no special point
-    # b a^(b-1) is 0 · inf = nan only at a = 0, b = 0: select 0 there (elsewhere the
-    # formula stays, so its derivative with respect to b survives for higher order).
-    return where_((value(b) == 0) & (value(a) == 0), 0, nonzero_(g, g * b * a ** (b - 1)))
+    # b a^(b-1) is 0 · inf = nan only at a = 0, b = 0: a is replaced by 1 there, so the
+    # derivative is 0 · 1 = 0 and the formula (and its own derivatives) stay finite.
+    return times_(g, b * replace_(a, (value(b) == 0) & (value(a) == 0), 1) ** (b - 1))
 
 
 def _pow_rule_exponent(g, out, a, b):
-    constant = (value(a) == 0) & (value(b) >= 0)
-    return where_(constant, 0, nonzero_(g, g * out * log_(a)))
+    # 0**b is constant for b >= 0: log a is replaced by log 1 = 0 there, so no 0 · (-inf).
+    return times_(g, out * log_(replace_(a, (value(a) == 0) & (value(b) >= 0), 1)))
 
 
 _POW = (_pow_rule_base, _pow_rule_exponent)

@@ -24,7 +24,7 @@ from scipy.special import expit
 
 from ..tensor import Tensor, as_tensor, record
 from ..tracing import asarray
-from ._dual import _op, nonzero_, sign_, value, where_
+from ._dual import _op, over_, sign_, times_, value, where_
 from .arithmetic import _operands, binary
 
 __all__ = [
@@ -52,7 +52,7 @@ def exp(x: Any) -> Tensor:
     return _unary("exp", np.exp, x, _EXP, _EXP)
 
 
-_EXP = (lambda g, out, x: nonzero_(g, g * out),)
+_EXP = (lambda g, out, x: times_(g, out),)
 
 
 def log(x: Any) -> Tensor:
@@ -60,7 +60,7 @@ def log(x: Any) -> Tensor:
     return _unary("log", np.log, x, _LOG, _LOG)
 
 
-_LOG = (lambda g, out, x: nonzero_(g, g / x),)
+_LOG = (lambda g, out, x: over_(g, x),)
 
 
 def tanh(x: Any) -> Tensor:
@@ -112,7 +112,7 @@ def sqrt(x: Any) -> Tensor:
     return _unary("sqrt", np.sqrt, x, _SQRT, _SQRT)
 
 
-_SQRT = (lambda g, out, x: nonzero_(g, g * 0.5 / out),)
+_SQRT = (lambda g, out, x: over_(0.5 * g, out),)
 
 
 def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:

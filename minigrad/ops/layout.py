@@ -44,9 +44,12 @@ __all__ = [
 
 
 def one_axis(axis: Any, ndim: int, op: str) -> int:
-    """``axis`` (a single int, possibly negative) as a non-negative axis; ValueError naming ``op`` otherwise."""
+    """``axis`` (a single int, possibly negative) as a non-negative axis.
+
+    Raises TypeError (as NumPy) for an axis that is not an int, ValueError when it is out of range; both name ``op``.
+    """
     if not isinstance(axis, (int, np.integer)):
-        raise ValueError(f"{op}: axis must be a single int, got {axis!r}")
+        raise TypeError(f"{op}: axis must be a single int, got {axis!r}")
     return cast("tuple[int, ...]", normalize_axis(int(axis), ndim, op))[0]  # an int axis gives a tuple, not None
 
 

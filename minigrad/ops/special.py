@@ -34,7 +34,7 @@ import numpy as np
 from scipy.special import xlogy as _xlogy
 
 from ..tensor import Tensor, as_tensor, record
-from ._dual import exp_, keepdims_shape, log_, maximum_, nonzero_, normalize_axis, sigmoid_, value, where_
+from ._dual import exp_, keepdims_shape, log_, maximum_, normalize_axis, over_, replace_, sigmoid_, times_, value
 from .arithmetic import binary
 
 __all__ = ["norm", "log_sigmoid", "softplus", "logaddexp", "log1p", "expm1", "xlogy"]
@@ -134,7 +134,7 @@ def log1p(x: Any) -> Tensor:
     return record("log1p", np.log1p(x.data), (x,), _LOG1P, _LOG1P)
 
 
-_LOG1P = (lambda g, out, x: nonzero_(g, g / (1 + x)),)
+_LOG1P = (lambda g, out, x: over_(g, 1 + x),)
 
 
 def expm1(x: Any) -> Tensor:
@@ -143,7 +143,7 @@ def expm1(x: Any) -> Tensor:
     return record("expm1", np.expm1(x.data), (x,), _EXPM1, _EXPM1)
 
 
-_EXPM1 = (lambda g, out, x: nonzero_(g, g * (out + 1)),)
+_EXPM1 = (lambda g, out, x: times_(g, out + 1),)
 
 
 def xlogy(x: Any, y: Any) -> Tensor:
@@ -163,8 +163,8 @@ def _xlogy_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 _XLOGY = (
-    lambda g, out, x, y: where_((value(x) == 0) & (value(y) <= 0), 0, nonzero_(g, g * log_(y))),
-    # x/y is 0/0 = nan only at x = y = 0: select 0 there (elsewhere at x = 0 the formula
-    # is already 0, and its derivative with respect to x must survive for higher order).
-    lambda g, out, x, y: where_((value(x) == 0) & (value(y) == 0), 0, nonzero_(g, g * x / y)),
+    # log y is replaced by log 1 = 0 where x = 0 and y <= 0 (the convention), and x/y by 0/1
+    # at x = y = 0: the formula stays finite there, so its own derivatives do too.
+    lambda g, out, x, y: times_(g, log_(replace_(y, (value(x) == 0) & (value(y) <= 0), 1))),
+    lambda g, out, x, y: times_(g, x / replace_(y, (value(x) == 0) & (value(y) == 0), 1)),
 )
