@@ -149,13 +149,17 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
 
 
 def elu(input: Any, alpha: float = 1.0) -> Tensor:
-    """x where x > 0, else α(eˣ − 1) (PyTorch ``F.elu``).  d/dx = 1, else out + α (α at 0, as PyTorch)."""
+    """x where x > 0, else α(eˣ − 1) (PyTorch ``F.elu``).  d/dx = 1, else out + α.
+
+    At 0, PyTorch's conventions at every order: d/dx = α and d²/dx² = 0 (the
+    derivative's out is taken only where x < 0, so at 0 it is the constant α).
+    """
     x = _float_tensor(input, "elu")
     a = float(alpha)
-    pos = x.data > 0
+    pos, neg = x.data > 0, x.data < 0
     data = np.where(pos, x.data, a * np.expm1(np.minimum(x.data, 0)))
-    vjps = (lambda g, out, x: _where(pos, g, g * (out + a)),)
-    jvps = (lambda t, out, x: _where(pos, t, t * (out + a)),)
+    vjps = (lambda g, out, x: _where(pos, g, g * (_where(neg, out, 0) + a)),)
+    jvps = (lambda t, out, x: _where(pos, t, t * (_where(neg, out, 0) + a)),)
     return record("elu", data, (x,), vjps, jvps)
 
 
