@@ -107,14 +107,27 @@ def _split_aux(out: Any, has_aux: bool, fn: str) -> tuple[Any, Any]:
 
 
 def _untraced(aux: Any, inputs: list[Tensor]) -> Any:
-    """``aux`` with its Tensors detached, as JAX and torch.func return it: not traced by this transform.
+    """``aux`` as JAX and torch.func return it: not traced by this transform, still traced by outer ones.
 
-    When an outer transform traces the inputs (they are its identity nodes, or
-    carry its tangents), aux stays traced so the outer transform still sees it.
+    A Tensor of aux is detached when it depends on nothing but this transform's
+    own inputs. It stays as it is when an outer transform traces the inputs
+    (they are its identity nodes, or carry its tangents), when it carries an
+    outer jvp's tangent, or when its graph reaches another tensor that requires
+    grad (a closed-over variable of an outer grad, or a model's parameter): the
+    outer computation then differentiates it through aux too.
     """
     if any(x._vjps is not None or x._tangents for x in inputs):
         return aux
-    return tree_map(lambda v: v.detach() if isinstance(v, Tensor) else v, aux)
+    stop = {id(x) for x in inputs}
+
+    def plain(v: Any) -> Any:
+        if not isinstance(v, Tensor) or v._tangents:
+            return v
+        if v.requires_grad and any(n._vjps is None and id(n) not in stop for n in _toposort(v, stop)):
+            return v
+        return v.detach()
+
+    return tree_map(plain, aux)
 
 
 def _scalar_output(y: Any, fn: str) -> Tensor:
@@ -170,8 +183,10 @@ def value_and_grad(
         with _set_grad_enabled(True):
             out = f(*call_args, **kwargs)
         y, aux = _split_aux(out, has_aux, "grad")
-        y = _scalar_output(y, "grad")
         flat = [x for _, inputs in traced for x in inputs]
+        if not flat and isinstance(y, (int, float, np.number, np.ndarray)):
+            y = Tensor(np.asarray(y, dtype=np.float64))  # nothing to differentiate: a number is fine (JAX)
+        y = _scalar_output(y, "grad")
         grads = grad_of(y, flat, create_graph=None)  # recorded only if it may be differentiated again
         higher = any(isinstance(g, Tensor) for g in grads)
         grads = [g if higher else _wrap(g) for g in grads]

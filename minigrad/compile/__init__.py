@@ -96,7 +96,7 @@ def _builder(treedef: Any, kinds: list[str]) -> Callable[[list], Any]:
             return "nt(" + ", ".join(parts) + ")"
         return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
-    if treedef.kind == "namedtuple" or any(c.kind == "namedtuple" for c in _subtrees(treedef)):
+    if any(c.kind in ("namedtuple", "OrderedDict", "defaultdict") for c in _subtrees(treedef)):  # their types
         return lambda flat: tree_unflatten(treedef, [_wrap(v) if k == "t" else v for v, k in zip(flat, kinds)])
     return eval(f"lambda x: {expr(treedef)}", {"w": _wrap})  # noqa: S307 - text built above from a TreeDef
 

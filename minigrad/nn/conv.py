@@ -56,9 +56,9 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = tuple(layer_size(k, f"{name}: kernel_size") for k in _ints(kernel_size, self._dims))
         self.stride = tuple(layer_size(s, f"{name}: stride") for s in _ints(stride, self._dims))
-        self.padding = padding if isinstance(padding, str) else _ints(padding, self._dims)
         self.dilation = _ints(dilation, self._dims)
-        F._pads(self.padding, self.kernel_size, self.stride, self.dilation, name)  # refused now, not at the first call
+        F._pads(padding, self.kernel_size, self.stride, self.dilation, name)  # refused now, not at the first call
+        self.padding = padding if isinstance(padding, str) else _ints(padding, self._dims)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         bound = 1.0 / math.sqrt(int(np.prod(shape[1:])))
         rng = as_rng(rng, name)

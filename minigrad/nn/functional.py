@@ -344,7 +344,12 @@ def _pads(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op: str) 
         return tuple((t // 2, t - t // 2) for t in total)  # the odd pixel goes after, as PyTorch
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int, {len(kernel)} ints, 'valid' or 'same', got {padding!r}")
-    return tuple((p, p) for p in _tuple(padding, len(kernel), op, "padding"))
+    if not isinstance(padding, (int, np.integer, tuple, list)):
+        raise ValueError(f"{op}: padding must be an int, {len(kernel)} ints, 'valid' or 'same', got {padding!r}")
+    pads = _tuple(padding, len(kernel), op, "padding")
+    if any(p < 0 for p in pads):
+        raise ValueError(f"{op}: padding must be >= 0, got {padding!r}")
+    return tuple((p, p) for p in pads)
 
 
 def _conv(x: Tensor, w: Tensor, bias: Any, stride: tuple, pads: tuple, dilation: tuple, groups: int, op: str) -> Tensor:

@@ -139,50 +139,54 @@ def replace_(x: Any, cond: Any, fill: float) -> Any:
 
 
 def times_(g: Any, d: Any) -> Any:
-    """``g · d`` for a local derivative ``d`` that may be infinite: exactly 0 where g = 0 and d is not finite.
+    """``g · d``: the rule of a local derivative ``d`` applied to an incoming ``g``, exactly 0 where g = 0 and d is
+    not finite.
 
-    Used by the rules of ops whose derivative can be infinite (sqrt, log, pow and
-    division at 0, exp on overflow, the inverse trigonometric functions at ±1):
-    without it, 0 · inf = nan leaks from a branch that does not reach the output
-    (mlx's and tinygrad's convention for sqrt). The rule stays LINEAR in ``g``:
+    A branch that does not reach the output contributes nothing, even through
+    sqrt or log at 0, or exp on overflow (mlx's and tinygrad's convention for
+    sqrt; a nan that arrives in g stays nan). The rule stays LINEAR in ``g``:
     only where d itself is not finite is anything selected, so wherever d is
     finite, d(rule)/dg = d exactly, including where g is 0 (a stationary point),
-    and every higher order built on the rule keeps its terms. On the recorded
-    path the selected places get 0 in ``d`` as well as in the product, so no nan
-    reaches a derivative of the rule either (the double-``where`` trick).
+    and every higher order built on the rule keeps its terms.
+
+    On the recorded path, where d is not finite both factors are replaced by 0
+    (the double-``where`` trick), so no nan reaches a derivative of the rule.
+    What the guard does not do: an infinite g meeting d = 0 stays nan (0 · inf
+    with the infinity upstream, as in PyTorch and JAX), and so does an infinite
+    tangent of d meeting a zero g in forward over reverse (d's derivatives at
+    that place carry g's own derivative, needed at the next order, so they
+    cannot be cut); the double-``where`` idiom in user code avoids both.
     """
-    r = g * d
-    if type(r) is Tensor:
-        bad = _undefined(g, r)
-        return r if bad is None else g * where_(bad, 0, d)
-    return clear_undefined(g, r)
+    if type(g) is Tensor or type(d) is Tensor:
+        bad = _undefined(g, d, lambda v: ~np.isfinite(v))
+        return g * d if bad is None else where_(bad, 0, g) * where_(bad, 0, d)
+    return clear_undefined(g, g * d)
 
 
 def over_(g: Any, b: Any) -> Any:
-    """``g / b``, with ``times_``'s guard: exactly 0 where g = 0 and 1/b is not finite (b = 0 or nan)."""
-    r = g / b
-    if type(r) is Tensor:
-        bad = _undefined(g, r)
-        return r if bad is None else where_(bad, 0, g) / where_(bad, 1, b)
-    return clear_undefined(g, r)
+    """``g / b`` with ``times_``'s guard for the derivative 1/b: exactly 0 where g = 0 and b is 0 or nan."""
+    if type(g) is Tensor or type(b) is Tensor:
+        bad = _undefined(g, b, lambda v: (v == 0) | np.isnan(v))
+        return g / b if bad is None else where_(bad, 0, g) / where_(bad, 1, b)
+    return clear_undefined(g, g / b)
 
 
-def _undefined(g: Any, r: Tensor) -> Any:
-    """The constant mask ``g == 0 and r is nan`` (where g·d met a d that is not finite), or None if it is empty.
+def _undefined(g: Any, d: Any, undefined: Any) -> Any:
+    """The constant mask "g = 0 and ``undefined(d)``", or None where it is empty (known for arrays and blocks;
+    for a traced Box the mask is kept)."""
+    bad = (value(g) == 0) & undefined(value(d))
+    return None if _nowhere(bad) else bad
 
-    Whether it is empty is known for arrays and blocks; for a traced Box the mask is kept.
-    """
-    bad = (value(g) == 0) & np.isnan(r.data)
-    if type(bad) is Batched:
-        return bad if bad.value.any() else None
-    if isinstance(bad, (np.ndarray, np.bool_)):
-        return bad if bad.any() else None
-    return bad
+
+def _nowhere(mask: Any) -> bool:
+    if type(mask) is Batched:
+        return not mask.value.any()
+    return isinstance(mask, (np.ndarray, np.bool_, bool)) and not np.any(mask)
 
 
 @primitive
 def clear_undefined(g: Any, r: Any) -> Any:
-    """``r`` (= g·d, just computed), with 0 where g = 0 and r is nan; ``r`` itself when it holds no nan.
+    """``r`` (= g·d, or g/d, just computed), with 0 where g = 0 and r is nan; ``r`` itself when it holds no nan.
 
     The check is one minimum over r (NumPy's minimum propagates nan, and its
     reduction is the cheapest pass over an array: 10 µs on (1024, 256) float32,

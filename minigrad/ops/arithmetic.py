@@ -64,11 +64,13 @@ _SUB = (passthrough, lambda g, out, a, b: -g)
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """a * b.  d/da = b, d/db = a."""
+    """a * b.  d/da = b, d/db = a (0 · inf = 0 in the rules: see ``_dual.times_``)."""
     return binary("mul", np.multiply, a, b, _MUL, _MUL)
 
 
-_MUL = (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
+# 0 · inf = 0 (times_): a product in a branch that does not reach the output contributes nothing, even where
+# the other operand is infinite (y · log x at x = 0), and a zero cotangent stops an infinite tangent.
+_MUL = (lambda g, out, a, b: times_(g, b), lambda g, out, a, b: times_(g, a))
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -93,7 +95,8 @@ def pow(a: Any, b: Any) -> Tensor:
 
 def _pow_rule_base(g, out, a, b):
     b_value = value(b)
-    if type(b_value) is np.ndarray and b_value.ndim == 0 and b_value == 2 and not getattr(b, "requires_grad", False):
+    traced = getattr(b, "requires_grad", False) or getattr(b, "_tangents", None)  # by reverse or forward mode
+    if type(b_value) is np.ndarray and b_value.ndim == 0 and b_value == 2 and not traced:
         return g * 2 * a  # the common square: skip the power, no special point
     # b a^(b-1) is 0 · inf = nan only at a = 0, b = 0: a is replaced by 1 there, so the
     # derivative is 0 · 1 = 0 and the formula (and its own derivatives) stay finite.

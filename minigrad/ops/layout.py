@@ -48,7 +48,7 @@ def one_axis(axis: Any, ndim: int, op: str) -> int:
 
     Raises TypeError (as NumPy) for an axis that is not an int, ValueError when it is out of range; both name ``op``.
     """
-    if not isinstance(axis, (int, np.integer)):
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"{op}: axis must be a single int, got {axis!r}")
     return cast("tuple[int, ...]", normalize_axis(int(axis), ndim, op))[0]  # an int axis gives a tuple, not None
 

@@ -152,7 +152,8 @@ def xlogy(x: Any, y: Any) -> Tensor:
     d/dx = log y, and 0 where x = 0 and y ≤ 0 (PyTorch's convention);
     d/dy = x / y, and 0 where x = 0 (xlogy(0, y) = 0 for every y; PyTorch
     gives nan at x = y = 0). So xlogy(p, p), the entropy term, has gradient 0
-    at p = 0 (PyTorch nan; the one-sided slope of p log p there is -inf).
+    at p = 0 (PyTorch nan; the one-sided slope of p log p there is -inf), and
+    every second derivative at x = y = 0 is 0 (the true one is infinite).
     """
     return binary("xlogy", _xlogy_forward, x, y, _XLOGY, _XLOGY)
 
@@ -163,8 +164,14 @@ def _xlogy_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 _XLOGY = (
-    # log y is replaced by log 1 = 0 where x = 0 and y <= 0 (the convention), and x/y by 0/1
-    # at x = y = 0: the formula stays finite there, so its own derivatives do too.
+    # log y is replaced by log 1 = 0 where x = 0 and y <= 0 (the convention), and x/y by 0 at
+    # x = y = 0 (its input kept at 0/1): the formulas stay finite there, and so do their own
+    # derivatives, which are 0 both ways there, so the Hessian at (0, 0) is the symmetric 0.
     lambda g, out, x, y: times_(g, log_(replace_(y, (value(x) == 0) & (value(y) <= 0), 1))),
-    lambda g, out, x, y: times_(g, x / replace_(y, (value(x) == 0) & (value(y) == 0), 1)),
+    lambda g, out, x, y: times_(g, _x_over_y(x, y)),
 )
+
+
+def _x_over_y(x: Any, y: Any) -> Any:
+    origin = (value(x) == 0) & (value(y) == 0)
+    return replace_(x / replace_(y, origin, 1), origin, 0)
