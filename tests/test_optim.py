@@ -263,9 +263,11 @@ def test_bfgs_stops_at_non_finite_values_and_keeps_the_best_finite_parameters(wh
     def closure():
         x = float(p.data[0])
         loss = 0.01 * ((p - 3.0) ** 2).sum()
-        if x > 2.0:  # the model "blows up" past 2
-            # a nan loss, or a finite loss whose gradient is nan (d/dp sqrt(0 · p) = inf · 0)
-            loss = loss * np.nan if what == "loss" else loss + mg.sqrt(p * 0.0).sum()
+        if x > 2.0 and what == "loss":  # the model "blows up" past 2
+            loss = loss * np.nan
+        elif x > 2.0:  # a finite loss whose gradient is nan (the closure's own backward, as a PyTorch habit)
+            loss.backward()
+            p.grad = np.full_like(p.data, np.nan)
         evaluated.append((x, loss.item()))
         return loss
 

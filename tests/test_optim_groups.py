@@ -399,7 +399,7 @@ def test_cosine_annealing_formula_and_groups():
     assert opt.param_groups[1]["lr"] == pytest.approx(0.1 + 0.1 * (1 + math.cos(2 * math.pi)) / 2)
     with pytest.raises(ValueError, match="T_max must be an integer >= 1"):
         optim.CosineAnnealingLR(opt, T_max=0)
-    with pytest.raises(ValueError, match="eta_min must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"eta_min must be a finite number in \[0, inf\), got -1"):
         optim.CosineAnnealingLR(opt, T_max=3, eta_min=-1)
 
 

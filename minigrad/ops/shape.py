@@ -8,6 +8,7 @@ permutation, scatter it into zeros (adding where an index repeats), or slice it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,14 +74,43 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """x repeated along new or size-1 axes, NumPy-style.  VJP: the engine sums it back."""
+    """x repeated along new or size-1 axes, NumPy-style.  VJP: the engine sums it back.
+
+    ``ValueError`` if x's shape does not broadcast to ``shape``, or, naming the size, if an array of
+    ``shape`` would be too large to address.
+    """
     x = as_tensor(x)
     shape = tuple(shape)
     try:
         data = np.broadcast_to(x.data, shape)
-    except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    except (ValueError, MemoryError):
+        raise ValueError(_broadcast_failure(x.shape, shape, x.dtype)) from None
     return record("broadcast_to", data, (x,), _SAME, _SAME)
+
+
+def _broadcast_failure(src: tuple[int, ...], shape: tuple[Any, ...], dtype: np.dtype) -> str:
+    """Why ``np.broadcast_to`` refused: the size of ``shape`` if the shapes fit but it is too large to address,
+    else the mismatch."""
+    dims = all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape)
+    fits = dims and len(src) <= len(shape) and all(m in (1, n) for m, n in zip(src[::-1], shape[::-1]))
+    size = math.prod(int(n) for n in shape) if fits else 0
+    if size * dtype.itemsize > np.iinfo(np.intp).max:
+        elements = f"{size:.3g}".replace("e+", "e")
+        return (
+            f"broadcast_to: shape {shape} would hold {elements} elements ({_bytes(size * dtype.itemsize)} of "
+            f"{dtype}), more than an array can address"
+        )
+    return f"broadcast_to: cannot broadcast shape {src} to {shape}"
+
+
+def _bytes(nbytes: int) -> str:
+    """``nbytes`` in decimal units: 8 TB, 800 EB."""
+    n = float(nbytes)
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB"):
+        if n < 1000:
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} YB"
 
 
 # d out / d x = 1: the engine un-broadcasts a gradient; forward mode broadcasts a tangent.

@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor, enable_grad
 
-__all__ = ["Optimizer", "NonFiniteError", "as_named_params", "check_hyper"]
+__all__ = ["Optimizer", "NonFiniteError", "as_named_params", "check_hyper", "check_int", "checked_grad"]
 
 
 class NonFiniteError(FloatingPointError):
@@ -63,6 +63,29 @@ def check_hyper(
     if not ok:
         raise ValueError(f"{caller}: {name} must be a finite number in {interval}, got {value!r}")
     return v
+
+
+def check_int(caller: str, name: str, value: Any, lo: int) -> int:
+    """``int(value)`` if it is an integer (or an integral float) >= ``lo``, else a ``ValueError`` saying so."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if not (ok and math.isfinite(value) and int(value) == value and value >= lo):
+        raise ValueError(f"{caller}: {name} must be an integer >= {lo}, got {value!r}")
+    return int(value)
+
+
+def checked_grad(caller: str, name: str, p: Tensor) -> np.ndarray | None:
+    """``p.grad`` as an array (a Tensor gradient's values), or None if it has none.
+
+    Raises ``ValueError`` naming ``name`` and both shapes if the gradient's shape is not the
+    parameter's: NumPy would broadcast a ``(1,)`` gradient over a ``(3,)`` parameter without a word.
+    """
+    g = p.grad
+    if g is None:
+        return None
+    g = np.asarray(g.data if isinstance(g, Tensor) else g)
+    if g.shape != p.shape:
+        raise ValueError(f"{caller}: the gradient of {name} has shape {g.shape}, but the parameter has shape {p.shape}")
+    return g
 
 
 class Optimizer:
@@ -166,20 +189,24 @@ class Optimizer:
                 p.grad = np.zeros_like(p.data)
 
     def _checked_grads(self) -> list[tuple[dict[str, Any], int, Tensor, np.ndarray]]:
+        """(group, index, parameter, gradient) for every parameter that has a gradient.
+
+        Raises, before anything changes, ``ValueError`` for a gradient whose shape is not its
+        parameter's and ``NonFiniteError`` for one holding nan/inf, naming the parameter.
+        """
+        caller = f"{type(self).__name__}.step"
         work = []
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
-                if isinstance(g, Tensor):  # after backward(create_graph=True): its values, as PyTorch's step
-                    g = g.data
+                g = checked_grad(caller, self.names[i], p)
                 if g is not None:
                     # A finite sum proves every element finite (nan and inf propagate into it);
                     # only when it is not do we look element by element (the sum may just overflow).
                     if not math.isfinite(g.sum()) and not np.isfinite(g).all():
                         bad = int(np.size(g) - np.isfinite(g).sum())
                         raise NonFiniteError(
-                            f"{type(self).__name__}.step: the gradient of {self.names[i]} (shape {p.shape}) has "
+                            f"{caller}: the gradient of {self.names[i]} (shape {p.shape}) has "
                             f"{bad} nan/inf value(s); no parameter was changed"
                         )
                     work.append((group, i, p, g))
@@ -192,6 +219,10 @@ class Optimizer:
         ``closure`` (PyTorch's convention): a function that clears the gradients, recomputes the loss,
         calls ``backward`` on it and returns it; it is called (with recording on) before the update.
         Without a closure the gradients already in ``.grad`` are used and None is returned.
+
+        Raises, with every parameter, buffer and step count as before the call: ``ValueError`` if a
+        gradient's shape is not its parameter's, ``NonFiniteError`` if one holds nan/inf, and whatever
+        interrupts the update (``KeyboardInterrupt``), re-raised.
         """
         loss = None
         if closure is not None:
@@ -315,10 +346,15 @@ def _like(current: Any, stored: np.ndarray) -> Any:
     return float(stored)
 
 
-def iter_params(params: Any) -> Iterable[Tensor]:
-    """Tensors from a Tensor, a Module, or an iterable of Tensors / (name, Tensor) pairs."""
+def named_tensors(params: Any) -> list[tuple[str, Tensor]]:
+    """(name, Tensor) pairs from a Tensor, a Module, or an iterable of Tensors / (name, Tensor) pairs.
+
+    Unnamed tensors are "param i", i their position (a single Tensor is "param 0").
+    """
     if isinstance(params, Tensor):
-        return [params]
+        return [("param 0", params)]
+    if hasattr(params, "named_parameters") and callable(params.named_parameters):
+        return list(params.named_parameters())
     if hasattr(params, "parameters") and callable(params.parameters):
-        return list(params.parameters())
-    return [p[1] if isinstance(p, tuple) else p for p in params]
+        params = params.parameters()
+    return [p if isinstance(p, tuple) else (f"param {i}", p) for i, p in enumerate(params)]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import iter_params
+from .base import checked_grad, named_tensors
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_"]
 
@@ -20,14 +20,16 @@ def clip_grad_norm(params: Any, max_norm: float, norm_type: float = 2.0, error_i
     iterable of Tensors; those whose ``.grad`` is None are skipped (total 0.0 if all are).
     A nan/inf total raises ``RuntimeError`` with ``error_if_nonfinite=True``; otherwise, as in PyTorch,
     the gradients are scaled by the non-finite factor (the optimizer's finite check then refuses to step).
-    ``ValueError`` for a negative or nan ``max_norm`` or a ``norm_type`` that is not > 0.
+    ``ValueError`` for a negative or nan ``max_norm``, a ``norm_type`` that is not > 0, or a gradient
+    whose shape is not its parameter's (named, or "param i" by position; no gradient is changed then).
     """
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not max_norm >= 0:
         raise ValueError(f"clip_grad_norm: max_norm must be >= 0, got {max_norm}")
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm: norm_type must be > 0 (or math.inf), got {norm_type}")
-    grads = [(p, p.grad) for p in iter_params(params) if p.grad is not None]
+    checked = [(p, checked_grad("clip_grad_norm", name, p)) for name, p in named_tensors(params)]
+    grads = [(p, g) for p, g in checked if g is not None]
     if not grads:
         return 0.0
     if norm_type == math.inf:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tree import tree_leaves
+from .base import checked_grad
 
 __all__ = ["FlatParams"]
 
@@ -22,29 +23,38 @@ class FlatParams:
 
     ``get()`` reads the values, ``grad()`` the gradients (zeros where ``.grad``
     is None), ``set(x)`` writes a vector back into the parameters in place,
-    cast to each parameter's dtype.
+    cast to each parameter's dtype. ``names`` (one per leaf, "param i" by
+    default) name the parameters in errors.
     """
 
-    def __init__(self, params: Sequence[Tensor] | Any):
+    def __init__(self, params: Sequence[Tensor] | Any, names: Sequence[str] | None = None):
         self.params: list[Tensor] = tree_leaves(params)
+        self.names = [f"param {i}" for i in range(len(self.params))] if names is None else list(names)
+        if len(self.names) != len(self.params):
+            raise ValueError(f"FlatParams: {len(self.names)} names for {len(self.params)} parameters")
         ends = np.cumsum([p.size for p in self.params])
         self.slices = [slice(int(e - p.size), int(e)) for p, e in zip(self.params, ends)]
         self.size = int(ends[-1]) if len(ends) else 0
 
     def get(self) -> np.ndarray:
+        """The values as one float64 vector."""
         out = np.empty(self.size, dtype=np.float64)
         for p, s in zip(self.params, self.slices):
             out[s] = p.data.ravel()
         return out
 
-    def grad(self) -> np.ndarray:
+    def grad(self, caller: str = "FlatParams.grad") -> np.ndarray:
+        """The gradients as one vector; ``ValueError`` (prefixed by ``caller``) naming a parameter whose
+        gradient's shape is not its own."""
         out = np.zeros(self.size, dtype=np.float64)
-        for p, s in zip(self.params, self.slices):
-            if p.grad is not None:
-                out[s] = np.ravel(p.grad)
+        for name, p, s in zip(self.names, self.params, self.slices):
+            g = checked_grad(caller, name, p)
+            if g is not None:
+                out[s] = g.ravel()
         return out
 
     def set(self, x: np.ndarray) -> None:
+        """Write ``x`` into the parameters in place; ``ValueError`` if it is not a vector of ``size`` elements."""
         x = np.asarray(x)
         if x.shape != (self.size,):
             raise ValueError(f"FlatParams.set: expected a vector of shape ({self.size},), got {x.shape}")
