@@ -62,7 +62,9 @@ test_weighted_tanh_gradients_with_tensor_inputs = gradient_property(
 
 
 def test_gradient_property_fails_a_wrong_backward():
-    exp_10_percent_off = mg.custom_vjp(lambda x: (np.exp(x), np.exp(x)), lambda e, g: 1.1 * g * e, name="bad_exp")
+    exp_10_percent_off = mg.custom_vjp(
+        lambda x: (np.exp(x), np.exp(x)), lambda e, g: 1.1 * g * e, name="bad_exp", jvp=lambda e, t: t * e
+    )
     prop = gradient_property(exp_10_percent_off, arrays(shapes(max_dims=2)))
     assert prop.__name__ == "test_gradients_of_bad_exp"
     with pytest.raises(mg.GradcheckError, match="gradcheck of bad_exp"):

@@ -8,11 +8,13 @@ import minigrad as mg
 
 
 def test_np_matrix_becomes_a_plain_array_so_gradients_stay_elementwise():
-    t = mg.Tensor(np.matrix([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    with pytest.warns(PendingDeprecationWarning, match="matrix subclass"):  # NumPy's, on making a matrix
+        m, row = np.matrix([[1.0, 2.0], [3.0, 4.0]]), np.matrix([[1.0, 2.0]])
+    t = mg.Tensor(m, requires_grad=True)
     assert type(t.data) is np.ndarray
     (t * t).sum().backward()
     np.testing.assert_array_equal(t.grad, [[2.0, 4.0], [6.0, 8.0]])  # 2t, not a matrix product
-    assert mg.Tensor(np.matrix([[1.0, 2.0]])).sum(axis=1).shape == (1,)
+    assert mg.Tensor(row).sum(axis=1).shape == (1,)
 
 
 def test_masked_arrays_are_refused_rather_than_silently_unmasked():
