@@ -33,9 +33,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli
 
 X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
 y = np.array([[0, 1, 1, 0]]).T
@@ -92,48 +96,62 @@ def _loop(
             s.grad = None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=None, help="per alpha (default 60000, as the tutorial)")
-    parser.add_argument("--alphas", type=float, nargs="+", default=ALPHAS, help="step sizes to try")
-    parser.add_argument("--hidden", type=int, default=4, help="hidden layer size (the tutorial: 4, then 32)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any training (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--iterations", type=cli.positive_int, default=None, help="per alpha (default 60000, as the tutorial)"
+    )
+    parser.add_argument("--alphas", type=cli.positive_float, nargs="+", default=ALPHAS, help="step sizes to try")
+    parser.add_argument(
+        "--hidden", type=cli.positive_int, default=4, help="hidden layer size (the tutorial: 4, then 32)"
+    )
     parser.add_argument("--quick", action="store_true", help="3000 iterations per alpha (a few seconds)")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figure")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figure")
     args = parser.parse_args(argv)
-    iterations = args.iterations if args.iterations is not None else 3000 if args.quick else 60000
-    if iterations < 1 or args.hidden < 1:
-        parser.error("--iterations and --hidden must be positive")
-    every = 10000 if iterations >= 60000 else max(1, iterations // 6)
+    parser.require_matplotlib()
+    return args
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    iterations = args.iterations if args.iterations is not None else 3000 if args.quick else 60000
+    every = 10000 if iterations >= 60000 else max(1, iterations // 6)
     curves = {}
     for alpha in args.alphas:
         curves[alpha] = train(alpha, args.hidden, iterations, every)
         if INTERRUPTED:
             break
-    curves = {alpha: errors for alpha, errors in curves.items() if errors}
+    path = draw(curves, args.hidden, args.out / "alpha_sweep.png")
+    if not INTERRUPTED:
+        print(f"\nwrote {path}")
+        return 0
+    cut = INTERRUPTED[0]
+    print(f"\nwrote {path} (partial: alpha {cut:g} stopped after {len(curves[cut])} of {iterations} iterations)")
+    print(f"interrupted by Ctrl-C: {len(curves) - 1} of {len(args.alphas)} alphas completed")
+    return 130
 
+
+def draw(curves: dict[float, list[float]], hidden: int, path: Path) -> Path:
+    """The error of every iteration, one curve per alpha, on log scales."""
     from matplotlib.figure import Figure  # imported when drawing: Ctrl-C during start-up stays quick
 
     fig = Figure(figsize=(7.5, 4.4))  # no pyplot: nothing needs a display
     ax = fig.subplots()
     for alpha, errors in curves.items():
-        ax.plot(np.arange(1, len(errors) + 1), errors, lw=1.6, label=f"alpha = {alpha:g}")
+        if errors:
+            ax.plot(np.arange(1, len(errors) + 1), errors, lw=1.6, label=f"alpha = {alpha:g}")
     ax.set_xscale("log")  # the early iterations are where large alphas jump and stall
     ax.set_yscale("log")
     ax.set_xlabel("iteration (log scale)")
     ax.set_ylabel("mean |layer_2 − y|")
-    ax.set_title(f"3-{args.hidden}-1 sigmoid network on the XOR data: error by step size alpha")
+    ax.set_title(f"3-{hidden}-1 sigmoid network on the XOR data: error by step size alpha")
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "alpha_sweep.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    print(f"\nwrote {path}")
-    if INTERRUPTED:
-        print(f"interrupted by Ctrl-C: {len(curves) - 1} of {len(args.alphas)} alphas completed")
-        return 130
-    return 0
+    return path
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad.datasets import make_moons
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli
+    from minigrad.datasets import make_moons
 
 
 def tanh_layer_forward(X: np.ndarray, W1: np.ndarray, b1: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -86,15 +89,20 @@ def builtin_tanh_layer(X: np.ndarray, W1: mg.Tensor, b1: mg.Tensor) -> mg.Tensor
     return mg.tanh(X @ W1 + b1)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=None, help="training steps (default 1000)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any work (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=cli.positive_int, default=None, help="training steps (default 1000)")
     parser.add_argument("--quick", action="store_true", help="200 training steps")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figure")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     steps = args.steps if args.steps is not None else 200 if args.quick else 1000
-    if steps < 1:
-        parser.error("--steps must be positive")
 
     try:
         return run(args, steps)
@@ -164,4 +172,4 @@ def run(args: argparse.Namespace, steps: int) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

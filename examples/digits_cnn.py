@@ -26,10 +26,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad import losses, nn, optim
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli, losses, nn, optim
 
 
 def load_digits_split(seed: int = 0, test_size: int = 450) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -82,7 +85,7 @@ def train(model, data, epochs: int, batch: int, lr: float, seed: int, history: d
     opt = optim.Adam(params, lr=lr)
     steps_per_epoch = math.ceil(len(y) / batch)
     schedule = optim.LambdaLR(opt, cosine(epochs * steps_per_epoch))
-    rng = np.random.RandomState(seed + 1)
+    rng = np.random.RandomState((seed + 1) % 2**32)  # the shuffling stream; any valid --seed
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         model.train()
@@ -152,15 +155,22 @@ def figure_curves(history: dict, path: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=None, help="default 15 (5 with --quick)")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--seed", type=int, default=0)
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any training (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=cli.positive_int, default=None, help="default 15 (5 with --quick)")
+    parser.add_argument("--batch", type=cli.positive_int, default=32, help="mini-batch size (default 32)")
+    parser.add_argument("--lr", type=cli.positive_float, default=0.01, help="Adam's learning rate (default 0.01)")
+    parser.add_argument("--seed", type=cli.seed, default=0, help="data split and weights (0 .. 2**32 - 1)")
     parser.add_argument("--quick", action="store_true", help="5 epochs, for a first look (a few seconds)")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figures")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figures")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     epochs = args.epochs if args.epochs is not None else 5 if args.quick else 15
 
     data = load_digits_split(args.seed)
@@ -192,4 +202,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_script(main))

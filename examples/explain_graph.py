@@ -14,12 +14,15 @@ tutorial's δ3 = ŷ − y, at z1 its δ2 = (1 − a1²) ∘ δ3 W2ᵀ. Then the 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli
 
 # The tutorial's formulas, printed beside the gradient that arrives at each node.
 NOTES = {
@@ -70,15 +73,24 @@ def tutorial_deltas(net: dict, y: np.ndarray) -> dict[str, np.ndarray]:
     return {"delta3": delta3, "delta2": (1 - a1**2) * (delta3 @ W2.T)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", type=Path, help="where to draw the graph (a .png; overrides --out)")
+def figure_path(argv: list[str] | None) -> Path:
+    """Where to draw the graph: FILE, or DIR/graph.png; checked before any work (one line, exit status 2)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", help="where to draw the graph (a .png, .pdf or .svg; overrides --out)")
     parser.add_argument("--quick", action="store_true", help="accepted like the other examples; this one is quick")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for graph.png")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for graph.png")
     args = parser.parse_args(argv)
-    out = args.file if args.file is not None else args.out / "graph.png"
-    if out.suffix.lower() not in (".png", ".pdf", ".svg"):
-        parser.error(f"cannot draw the graph to {str(out)!r}: give a .png, .pdf or .svg file (or --out DIR)")
+    parser.require_matplotlib()
+    if args.file is None:
+        return args.out / "graph.png"
+    try:
+        return cli.figure_file(args.file, "FILE")
+    except cli.UsageError as exc:
+        parser.error(str(exc))
+
+
+def main(argv: list[str] | None = None) -> int:
+    out = figure_path(argv)
     try:
         return explain(out)
     except KeyboardInterrupt:
@@ -113,4 +125,4 @@ def explain(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

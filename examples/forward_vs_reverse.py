@@ -22,15 +22,16 @@ faster here, see its docstring).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import timeit
-from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad import datasets
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli, datasets
 
 
 def layer(m: int, n: int):
@@ -77,10 +78,12 @@ def hessian_check() -> tuple[float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
-    parser.add_argument("--out", type=Path, default=None, help="folder for forward_vs_reverse.png")
+    parser.add_argument("--out", type=cli.folder_argument, default=None, help="folder for forward_vs_reverse.png")
     args = parser.parse_args(argv)
+    if args.out is not None:
+        parser.require_matplotlib()
     total = 24 if args.quick else 64
     sizes = [1, 4, 12, 20, 23] if args.quick else [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 60, 62, 63]
     try:
@@ -112,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         from matplotlib.figure import Figure
 
-        args.out.mkdir(parents=True, exist_ok=True)
         fig = Figure(figsize=(6.5, 4))
         ax = fig.add_subplot()
         ns = [r[0] for r in rows]
@@ -127,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         ax.legend()
         fig.tight_layout()
         path = args.out / "forward_vs_reverse.png"
+        args.out.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
         print(f"figure written to {path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_script(main))

@@ -20,17 +20,18 @@ that both compute the same numbers, then trains with each and times a step.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 import timeit
-from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad import manual
-from minigrad.datasets import make_moons
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli, manual
+    from minigrad.datasets import make_moons
 
 reg_lambda = 0.01  # λ
 epsilon = 0.01  # learning rate
@@ -60,14 +61,14 @@ def make_loss(X: np.ndarray, y: np.ndarray):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hidden", type=int, default=3, help="hidden units H (default 3)")
-    parser.add_argument("--steps", type=int, default=20000, help="gradient-descent steps (default 20000)")
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hidden", type=cli.positive_int, default=3, help="hidden units H (default 3)")
+    parser.add_argument("--steps", type=cli.positive_int, default=20000, help="gradient-descent steps (default 20000)")
     parser.add_argument("--quick", action="store_true", help="200 steps and short timings")
-    parser.add_argument("--out", type=Path, default=None, help="folder for generated_backprop.py.txt (the program)")
+    parser.add_argument(
+        "--out", type=cli.folder_argument, default=None, help="folder for generated_backprop.py.txt (the program)"
+    )
     args = parser.parse_args(argv)
-    if args.hidden < 1 or args.steps < 1:
-        parser.error("--hidden and --steps must be positive")
     steps = 200 if args.quick else args.steps
 
     X, y, params = tutorial_setup(args.hidden)
@@ -128,4 +129,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run_script(main))

@@ -30,12 +30,15 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad.datasets import sleep_study
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli
+    from minigrad.datasets import sleep_study
 
 data = sleep_study()  # scaled by the training maxima, scores / 100
 Lambda = 1e-4
@@ -78,15 +81,22 @@ def gradient_descent(f: Callable[[mg.Tensor], mg.Tensor], p0: np.ndarray, lr: fl
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gd-steps", type=int, default=None, help="gradient-descent steps (default 20000)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any work (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--gd-steps", type=cli.positive_int, default=None, help="gradient-descent steps (default 20000)"
+    )
     parser.add_argument("--quick", action="store_true", help="2000 gradient-descent steps, smaller timing problem")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figure")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     gd_steps = args.gd_steps if args.gd_steps is not None else 2000 if args.quick else 20000
-    if gd_steps < 1:
-        parser.error("--gd-steps must be positive")
 
     try:
         return run(args, gd_steps)
@@ -195,4 +205,4 @@ def run(args: argparse.Namespace, gd_steps: int) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

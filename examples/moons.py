@@ -31,11 +31,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad import losses, nn, optim, plots
-from minigrad.datasets import make_moons
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli, losses, nn, optim, plots
+    from minigrad.datasets import make_moons
 
 epsilon = 0.01  # learning rate for gradient descent
 reg_lambda = 0.01  # regularization strength
@@ -119,17 +122,22 @@ def mlp_predict(model: nn.MLP) -> Callable[[np.ndarray], np.ndarray]:
     return predict_fn
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hidden", type=int, default=3, help="hidden layer size H (default 3)")
-    parser.add_argument("--steps", type=int, default=None, help="gradient-descent steps (default 20000)")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any training (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hidden", type=cli.positive_int, default=3, help="hidden layer size H (default 3)")
+    parser.add_argument("--steps", type=cli.positive_int, default=None, help="gradient-descent steps (default 20000)")
     parser.add_argument("--quick", action="store_true", help="few steps, for a first look (a few seconds)")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figures")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figures")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     steps = args.steps if args.steps is not None else 2000 if args.quick else 20000
     sweep_steps = 300 if args.quick else steps
-    if args.hidden < 1 or steps < 1:
-        parser.error("--hidden and --steps must be positive")
     figures: list[Path] = []
     try:
         return run(args, steps, sweep_steps, figures)
@@ -161,7 +169,8 @@ def run(args: argparse.Namespace, steps: int, sweep_steps: int, figures: list[Pa
             f"Decision boundary for hidden layer size {args.hidden} ({done} GD steps{cut}, train acc {acc:.1%})",
         )
     )
-    print(f"wrote {figures[-1]}")
+    partial = f" (partial: training interrupted after {done} of {steps} steps)" if done < steps else ""
+    print(f"wrote {figures[-1]}{partial}")
     if done:
         figures.append(
             plots.loss_curves(
@@ -172,7 +181,7 @@ def run(args: argparse.Namespace, steps: int, sweep_steps: int, figures: list[Pa
                 ylabel="L / N  (cross-entropy + L2, per sample)",
             )
         )
-        print(f"wrote {figures[-1]}")
+        print(f"wrote {figures[-1]}{partial}")
     if done < steps:
         raise KeyboardInterrupt
 
@@ -195,9 +204,10 @@ def run(args: argparse.Namespace, steps: int, sweep_steps: int, figures: list[Pa
     finally:  # on Ctrl-C too: the sizes completed so far
         if grid:
             figures.append(plots.hidden_size_grid(grid, X, y, args.out / "moons_hidden_sizes.png", accuracies))
-            print(f"wrote {figures[-1]}")
+            cut = f" (partial: {len(grid)} of {len(sizes)} sizes, interrupted)" if len(grid) < len(sizes) else ""
+            print(f"wrote {figures[-1]}{cut}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

@@ -17,10 +17,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad.manual import sigmoid_regression_backprop
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli
+    from minigrad.manual import sigmoid_regression_backprop
 
 # X = (hours sleeping, hours studying), y = score on test, scaled as the tutorial does.
 X = np.array(([3, 5], [5, 1], [10, 2]), dtype=float)
@@ -62,16 +66,21 @@ def ratios(
     return {k: np.array(v) for k, v in out.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inits", type=int, default=None, help="random initialisations (default 1000)")
-    parser.add_argument("--seed", type=int, default=0)
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any work (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inits", type=cli.positive_int, default=None, help="random initialisations (default 1000)")
+    parser.add_argument("--seed", type=cli.seed, default=0, help="seed of the initialisations (0 .. 2**32 - 1)")
     parser.add_argument("--quick", action="store_true", help="50 initialisations")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figure")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figure")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     inits = args.inits if args.inits is not None else 50 if args.quick else 1000
-    if inits < 1:
-        parser.error("--inits must be positive")
     results: dict[str, dict[str, list[float]]] = {}
     interrupted = False
     for label, eps in (("minigrad's step", None), ("the tutorial's step e = 1e-4", 1e-4)):
@@ -94,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         if interrupted:
             break
     if any(results[label]["manual"] for label in results):
-        print(f"wrote {draw(results, args.out / 'gradient_check_ratios.png')}")
+        partial = f" (partial: interrupted, {done} of {inits} initialisations with {label})" if interrupted else ""
+        print(f"wrote {draw(results, args.out / 'gradient_check_ratios.png')}{partial}")
     return 130 if interrupted else 0
 
 
@@ -122,4 +132,4 @@ def draw(results: dict[str, dict[str, list[float]]], path: Path) -> Path:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

@@ -29,13 +29,15 @@ computes them. The script shows, in the tutorial's order:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import numpy as np
+from minigrad_launch import starting  # light: nothing imported yet that Ctrl-C could cut short
 
-import minigrad as mg
-from minigrad import optim, plots
-from minigrad.datasets import sleep_study
+with starting():  # Ctrl-C while NumPy and minigrad load: one line and exit status 130, as later on
+    import numpy as np
+
+    import minigrad as mg
+    from minigrad import cli, optim, plots
+    from minigrad.datasets import sleep_study
 
 
 def init_weights(seed: int) -> tuple[mg.Tensor, mg.Tensor]:
@@ -82,12 +84,19 @@ def train_bfgs(
     return {"W1": W1, "W2": W2, "J": J, "testJ": testJ, "result": result}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random initial weights")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, each checked before any work (one line and exit status 2 if not)."""
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=cli.seed, default=0, help="seed of the random initial weights (0 .. 2**32 - 1)")
     parser.add_argument("--quick", action="store_true", help="accepted like the other examples; this one is quick")
-    parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="folder for the figures")
+    parser.add_argument("--out", type=cli.folder_argument, default="minigrad-out", help="folder for the figures")
     args = parser.parse_args(argv)
+    parser.require_matplotlib()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     state: dict = {}
     try:
         report(args, state)
@@ -184,4 +193,4 @@ def draw(args: argparse.Namespace, fit: dict, runs: dict, Lambda: float) -> None
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli.run_script(main))

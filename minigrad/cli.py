@@ -2,7 +2,12 @@
 
 Every subcommand has --help. Bad arguments give a one-line error and exit
 status 2, before any training starts; Ctrl-C stops a run, prints what was
-completed, writes the figures it has and exits with 130.
+completed, writes the figures it has (saying they are partial) and exits with 130.
+Output that cannot be written (a full disk) ends in one line too; a closed pipe
+(``minigrad moons | head``) ends quietly, as Unix tools do.
+
+The argument checks (``Parser``, the argparse types, ``writable_folder``,
+``figure_file``, ``require_matplotlib``) are shared with the scripts in examples/.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,7 +25,22 @@ from typing import NoReturn
 
 import numpy as np
 
-__all__ = ["main", "build_parser"]
+__all__ = [
+    "main",
+    "build_parser",
+    "Parser",
+    "UsageError",
+    "positive_int",
+    "count",
+    "seed",
+    "positive_float",
+    "nonnegative_float",
+    "folder_argument",
+    "writable_folder",
+    "figure_file",
+    "require_matplotlib",
+    "run_script",
+]
 
 FIGURE_FORMATS = (".png", ".pdf", ".svg")
 SEED_LIMIT = 2**32  # np.random.seed accepts 0 .. 2**32 - 1
@@ -30,9 +51,18 @@ class UsageError(Exception):
     """A problem with what the user asked for: reported in one line, exit status 2."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``prog: error: message``, with exit status 2."""
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def require_matplotlib(self) -> None:
+        """Exit 2 in one line naming the ``[plot]`` extra if matplotlib cannot be imported."""
+        try:
+            require_matplotlib("drawing the figures")
+        except UsageError as exc:
+            self.error(str(exc))
 
 
 def positive_int(text: str) -> int:
@@ -90,34 +120,91 @@ def nonnegative_float(text: str) -> float:
     return value
 
 
-def output_dir(path: str | Path) -> Path:
-    """``path`` created if needed and checked writable, or a UsageError."""
+def _check_writable(folder: Path) -> None:
+    """Raise OSError unless a file can be created in the existing ``folder`` (nothing is left behind).
+
+    A real write, not ``os.access``: it also sees read-only file systems, and the
+    permission bits that do not stop root.
+    """
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself if it exists, else its closest ancestor that does."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(".")
+
+
+def writable_folder(path: str | Path) -> Path:
+    """``path`` as a folder that exists and is writable, or can be created: checked, nothing is created.
+
+    The folder is made when the first file is written into it, so a run refused or
+    interrupted before that leaves no empty folder behind. Raises ``UsageError`` for an
+    empty name, a file, or a place where nothing can be written.
+    """
+    if not str(path).strip():
+        raise UsageError("the output folder name is empty")
     path = Path(path)
+    base = _nearest_existing(path.absolute())
+    if base == path.absolute() and not path.is_dir():
+        raise UsageError(f"output folder {str(path)!r} is a file, not a folder")
+    if not base.is_dir():
+        raise UsageError(f"cannot create output folder {str(path)!r}: {str(base)!r} is a file")
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        _check_writable(base)
     except OSError as exc:
-        raise UsageError(f"cannot create output folder {str(path)!r}: {exc.strerror or exc}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"output folder {str(path)!r} is not writable")
+        verb = "output folder" if base == path.absolute() else "cannot create output folder"
+        where = "" if base == path.absolute() else f": {str(base)!r}"
+        raise UsageError(f"{verb} {str(path)!r}{where} is not writable ({exc.strerror or exc})") from None
     return path
 
 
-def output_file(path: str | Path) -> Path:
-    """A figure path: a format matplotlib writes (.png, .pdf, .svg) in a writable folder, or a UsageError."""
+def figure_file(path: str | Path, option: str = "--plot") -> Path:
+    """A figure path: a .png/.pdf/.svg file, not a folder, in an existing writable folder, or a UsageError.
+
+    ``option`` names the argument in the message for an empty path.
+    """
+    if not str(path).strip():
+        raise UsageError(f"{option} needs a file name ending in {', '.join(FIGURE_FORMATS)}, got an empty one")
     path = Path(path)
     if path.suffix.lower() not in FIGURE_FORMATS:
         got = f"{path.suffix!r}" if path.suffix else "no extension"
         raise UsageError(f"cannot write a figure to {str(path)!r} ({got}): use a {', '.join(FIGURE_FORMATS)} file")
-    output_dir(path.parent if str(path.parent) else ".")
+    if path.is_dir():
+        raise UsageError(f"cannot write a figure to {str(path)!r}: it is a folder")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise UsageError(f"cannot write a figure to {str(path)!r}: folder {str(folder)!r} {what}")
+    try:
+        _check_writable(folder)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write a figure to {str(path)!r}: folder {str(folder)!r} is not writable ({exc.strerror or exc})"
+        ) from None
     return path
 
 
-def require_matplotlib(option: str) -> None:
-    """Refuse up front, before any training, when the figures cannot be drawn."""
+def folder_argument(text: str) -> Path:
+    """An argparse type: ``writable_folder`` (a folder that can be written to, created only when used).
+
+    Raises ``argparse.ArgumentTypeError`` with ``writable_folder``'s message, which argparse reports in one line.
+    """
+    try:
+        return writable_folder(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def require_matplotlib(what: str) -> None:
+    """Refuse up front, before any training, when the figures cannot be drawn: a UsageError naming the extra."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise UsageError(f'{option} needs matplotlib: pip install "minigrad-np[plot]"') from None
+        raise UsageError(f'{what} needs matplotlib: pip install "minigrad-np[plot]"') from None
 
 
 def available_memory() -> int | None:
@@ -165,15 +252,27 @@ def _interrupted(what: str) -> int:
     return 130
 
 
+def _wrote(path: Path, partial: str | None = None) -> None:
+    """Announce a figure written; ``partial`` says why it shows less than was asked (Ctrl-C)."""
+    print(f"wrote {path}" + (f" (partial: {partial})" if partial else ""))
+
+
+def _plot_option(path: str | None) -> Path | None:
+    """The --plot figure checked up front (and matplotlib with it), or None without --plot."""
+    if path is None:
+        return None
+    plot = figure_file(path, "--plot")
+    require_matplotlib("--plot")
+    return plot
+
+
 # -- alpha-sweep -------------------------------------------------------------------
 
 
 def _alpha_sweep(args: argparse.Namespace) -> int:
     from .tutorials.xor import train_alpha
 
-    plot = output_file(args.plot) if args.plot else None
-    if plot is not None:
-        require_matplotlib("--plot")
+    plot = _plot_option(args.plot)
     check_network_size([3, args.hidden, 1], rows=4)
     every = max(args.iterations // 6, 1)
     runs = []
@@ -191,28 +290,27 @@ def _alpha_sweep(args: argparse.Namespace) -> int:
         if run.completed < args.iterations:
             print(f"(interrupted after {run.completed} iterations; weights above are where it stopped)")
             break
+    stopped = None
+    if runs[-1].completed < args.iterations:
+        stopped = (
+            f"{len(runs) - 1} of {len(args.alphas)} alphas completed, alpha {runs[-1].alpha:g} stopped "
+            f"after {runs[-1].completed} of {args.iterations} iterations"
+        )
     if plot is not None and any(r.errors for r in runs):
         from .plots import alpha_curves
 
-        print(f"\nwrote {alpha_curves([r for r in runs if r.errors], plot)}")
-    if runs[-1].completed < args.iterations:
-        done = len(runs) - 1
-        return _interrupted(
-            f"{done} of {len(args.alphas)} alphas completed, alpha {runs[-1].alpha:g} stopped "
-            f"after {runs[-1].completed} of {args.iterations} iterations"
-        )
-    return 0
+        print()
+        _wrote(alpha_curves([r for r in runs if r.errors], plot), stopped)
+    return _interrupted(stopped) if stopped else 0
 
 
 # -- moons ---------------------------------------------------------------------------
 
 
 def _moons(args: argparse.Namespace) -> int:
-    from .tutorials.moons import train_moons
+    from .tutorials.moons import format_loss, train_moons
 
-    plot = output_file(args.plot) if args.plot else None
-    if plot is not None:
-        require_matplotlib("--plot")
+    plot = _plot_option(args.plot)
     if args.layers and args.hidden is not None:
         raise UsageError("give --hidden H (one hidden layer) or --layers H1 H2 ..., not both")
     hidden = args.layers if args.layers else args.hidden if args.hidden is not None else 3
@@ -250,20 +348,47 @@ def _moons(args: argparse.Namespace) -> int:
     )
     shape = "-".join(str(k) for k in run.sizes)
     if run.stopped and run.stopped.startswith("diverged"):
-        lr = f"--lr {args.lr:g} is" if args.lr is not None else "the step size is"
-        raise UsageError(f"training {run.stopped}; {lr} too large")
+        raise UsageError(f"training {run.stopped}; {_moons_divergence_cause(args, n)}")
     print(f"network {shape} ({args.activation}), optimizer {args.optimizer}: {run.iterations} steps")
-    print(f"final loss {run.final_loss:.6f}, training accuracy {run.accuracy:.1%}")
+    print(f"final loss {format_loss(run.final_loss)}, training accuracy {run.accuracy:.1%}")
     if run.stopped and not run.interrupted and run.iterations < args.steps:
         print(f"stopped early: {run.stopped}")
+    stopped = f"training stopped after {run.iterations} of {args.steps} steps" if run.interrupted else None
     if plot is not None:
         from .plots import decision_boundary
 
         title = f"Decision boundary, {shape} {args.activation} network ({args.optimizer}, {run.iterations} steps)"
-        print(f"wrote {decision_boundary(run.predict, run.X, run.y, plot, title)}")
-    if run.interrupted:
-        return _interrupted(f"training stopped after {run.iterations} of {args.steps} steps")
-    return 0
+        _wrote(decision_boundary(run.predict, run.X, run.y, plot, title), stopped)
+    return _interrupted(stopped) if stopped else 0
+
+
+def _moons_divergence_cause(args: argparse.Namespace, n: int) -> str:
+    """Which setting made the moons loss blow up, in words: --lambda, --lr, both, or the default step."""
+    default = 0.001 if args.optimizer == "momentum" else 0.01  # train_moons's step on the summed loss
+    lam = f"--lambda {args.reg_lambda:g}"
+    if args.lr is not None and args.lr > default:
+        both = _penalty_overshoots(args, n, default)  # --lambda too large even at the default step
+        return f"--lr {args.lr:g} and {lam} are both too large" if both else f"--lr {args.lr:g} is too large"
+    if _penalty_overshoots(args, n, args.lr or default):
+        return f"{lam} is too large: the L2 penalty alone makes every step overshoot"
+    if args.lr is not None:
+        return f"--lr {args.lr:g} is too large"
+    return "the step size is too large for this network (try a smaller --lr)"
+
+
+def _penalty_overshoots(args: argparse.Namespace, n: int, eps: float) -> bool:
+    """True if gradient descent with step ``eps`` (on the summed loss) diverges on the L2 penalty alone.
+
+    On λ/(2N)·ΣW² a step of lr = ε·B multiplies the weights by 1 − ε·λ·B/N, which grows
+    them once ε·λ·B/N > 2 (> 2·(1 + 0.9) with momentum 0.9). Adam's steps do not scale
+    with the gradient, and BFGS searches its own step: the penalty alone cannot make them
+    diverge. B is train_moons's default batch (20) unless --batch-size is given.
+    """
+    if args.optimizer not in ("gd", "sgd", "momentum"):
+        return False
+    batch = (args.batch_size or 20) if args.optimizer == "sgd" else n
+    limit = 2 * (1 + 0.9) if args.optimizer == "momentum" else 2
+    return eps * args.reg_lambda * batch / n > limit
 
 
 # -- scores --------------------------------------------------------------------------
@@ -271,9 +396,10 @@ def _moons(args: argparse.Namespace) -> int:
 
 def _scores(args: argparse.Namespace) -> int:
     from .datasets import sleep_study
+    from .optim.base import NonFiniteError
     from .tutorials.scores import gradient_ratio, network, train_scores
 
-    out = output_dir(args.out) if args.out else None
+    out = writable_folder(args.out) if args.out is not None else None
     if out is not None:
         require_matplotlib("--out")
     data = sleep_study()
@@ -284,7 +410,10 @@ def _scores(args: argparse.Namespace) -> int:
     unit = "steps" if args.optimizer == "gd" else "iterations"
     interrupted = False
     for lam in (args.reg_lambda, 0.0) if args.reg_lambda else (0.0,):
-        run = train_scores(lam, args.optimizer, maxiter=args.maxiter, seed=args.seed)
+        try:
+            run = train_scores(lam, args.optimizer, maxiter=args.maxiter, seed=args.seed)
+        except NonFiniteError as exc:  # gradient descent's only way out of a blow-up
+            raise UsageError(_scores_divergence(args, lam, exc)) from None
         runs[lam] = run
         print(f"\nlambda = {lam:g}, {args.optimizer}: {run.iterations} {unit} ({run.message})")
         print("  J and test J of the parameters after each update:")
@@ -308,6 +437,10 @@ def _scores(args: argparse.Namespace) -> int:
         if run.interrupted:
             interrupted = True
             break
+    stopped = None
+    if interrupted:
+        last = list(runs.values())[-1]
+        stopped = f"lambda = {last.lam:g} stopped after {last.iterations} {unit}"
     if out is not None:
         from .plots import bfgs_costs, train_test_costs
 
@@ -315,13 +448,17 @@ def _scores(args: argparse.Namespace) -> int:
         if done:
             first = next(iter(done.values()))
             label = f"lambda = {first.lam:g}"
-            print(f"\nwrote {bfgs_costs({label: first.train_cost}, out / 'scores_cost.png', args.optimizer)}")
+            print()
+            _wrote(bfgs_costs({label: first.train_cost}, out / "scores_cost.png", args.optimizer), stopped)
             curves = {f"lambda = {lam:g}": (run.train_cost, run.test_cost) for lam, run in done.items()}
-            print(f"wrote {train_test_costs(curves, out / 'scores_overfitting.png', args.optimizer)}")
-    if interrupted:
-        last = list(runs.values())[-1]
-        return _interrupted(f"lambda = {last.lam:g} stopped after {last.iterations} {unit}")
-    return 0
+            _wrote(train_test_costs(curves, out / "scores_overfitting.png", args.optimizer), stopped)
+    return _interrupted(stopped) if stopped else 0
+
+
+def _scores_divergence(args: argparse.Namespace, lam: float, exc: Exception) -> str:
+    """The one-line error for a scores run whose gradient became nan/inf."""
+    cause = f"--lambda {lam:g} makes the L2 penalty too large for its step size" if lam > 0 else "its step size"
+    return f"training diverged ({args.optimizer}, lambda = {lam:g}): {exc}; {cause}"
 
 
 # -- gradcheck / demo ------------------------------------------------------------------
@@ -338,7 +475,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    out = output_dir(args.out)
+    out = writable_folder(args.out)
     require_matplotlib("minigrad demo")
     result = run_demo(out, quick=args.quick, say=lambda line: print(line, flush=True))
     if result.interrupted:
@@ -353,9 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the minigrad command: one subcommand per tutorial, plus demo and gradcheck."""
     from . import __version__
 
-    parser = _Parser(prog="minigrad", description=__doc__.splitlines()[0])
+    parser = Parser(prog="minigrad", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
     p = sub.add_parser(
@@ -453,16 +590,34 @@ OPTIMIZER_CHOICES = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the minigrad console script (and python -m minigrad); returns the exit status.
 
-    0: done; 1: a gradient check failed; 2: bad arguments, refused in one line
-    before any training (or a run that diverged because of them); 130: Ctrl-C.
+    0: done; 1: a gradient check failed, or the output could not be written (a full
+    disk, say), reported in one line; 2: bad arguments, refused in one line before any
+    training (or a run that diverged because of them); 130: Ctrl-C, at any point.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
     try:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `minigrad moons | head` ends quietly, as Unix tools do
-    except (AttributeError, ValueError):  # no SIGPIPE (Windows), or not the main thread
-        pass
+        args = build_parser().parse_args(argv)
+        _default_sigpipe()
+        status = _run(args)
+        sys.stdout.flush()  # a full disk shows here, where it can still be reported in one line
+        return status
+    except KeyboardInterrupt:
+        return _interrupted("the command stopped before it finished")
+    except OSError as exc:
+        return _output_failed(exc)
+
+
+def run_script(script_main: Callable[[], int]) -> int:
+    """Run an example script's ``main()`` as the command runs: a Ctrl-C it does not catch itself
+    (while its arguments are checked, say) exits 130 with one line."""
+    try:
+        return script_main()
+    except KeyboardInterrupt:
+        return _interrupted("the script stopped before it finished")
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The subcommand, with overflow warnings silenced (the runs report them) and a UsageError as one line, exit 2."""
+    run: Callable[[argparse.Namespace], int] = args.run
     try:
         with warnings.catch_warnings():
             # Numbers that overflow are reported by the run itself, in one line.
@@ -472,8 +627,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"minigrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return _interrupted("the command stopped before it finished")
+
+
+def _default_sigpipe() -> None:
+    """`minigrad moons | head` ends quietly, as Unix tools do."""
+    try:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    except (AttributeError, ValueError):  # no SIGPIPE (Windows), or not the main thread
+        pass
+
+
+def _output_failed(exc: OSError) -> int:
+    """Report in one line output that could not be written (standard output, a figure); exit status 1."""
+    what = f"cannot write {exc.filename!r}" if exc.filename else "cannot write the output"
+    print(f"minigrad: error: {what}: {exc.strerror or exc}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,7 +42,10 @@ nan for every h) fails the check with that reason in words, naming the element.
 
 A function whose output does not depend on any checked input (a constant, or
 one that computes from ``.data`` or NumPy arrays) raises ValueError: there is no
-gradient to check, and "passed" would be a lie.
+gradient to check, and "passed" would be a lie. So does a function that is not
+deterministic (two calls at the same input give different outputs: dropout in
+training mode, a random draw inside f): finite differences of it measure the
+noise, not a slope, and would be misread as a kink.
 
 Kinks. Where f is not differentiable (relu or abs at 0, max at a tie), or
 within one step h of such a point (a kink at 0 is avoided by the relative
@@ -317,7 +320,9 @@ def gradcheck(
     fails and the message says the one-sided slopes jump; an element where no
     central difference can be taken (x at the edge of f's domain) fails with
     the reason in words. Raises ValueError if f's output does not depend on any
-    checked input (a constant function has no gradient to check).
+    checked input (a constant function has no gradient to check), or if f is not
+    deterministic: it is called twice at the inputs, and different outputs (dropout in
+    training mode, a random draw) are refused before any finite difference is taken.
 
     ``forward=True`` (the default) also checks forward mode at every order: the
     JVP ⟨w, J v⟩ along random directions v (``mg.jvp``, each op's JVP rule) must
@@ -354,6 +359,7 @@ def gradcheck(
             f"({', '.join(labels)}), so there is no gradient to check; f returns a constant, or computes "
             "from .data, NumPy arrays or detach() instead of its input Tensors"
         )
+    _require_deterministic(y, call([Tensor(a, requires_grad=True) for a in arrays]), function_name(f))
     dtype = _least_precise([a.dtype for a in arrays] + ([y.dtype] if y.dtype.kind == "f" else []))
     rtol, atol = _tolerances(dtype, rtol, atol, labels, arrays, y)
 
@@ -394,6 +400,24 @@ def gradcheck(
     if raise_exception and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+def _require_deterministic(first: Tensor, second: Tensor, name: str) -> None:
+    """Raise ValueError unless two calls of f at the same input gave the same output (nan equal to nan)."""
+    a, b = np.asarray(first.data), np.asarray(second.data)
+    if a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+        return
+    if a.shape != b.shape:
+        seen = f"outputs of shapes {a.shape} and {b.shape}"
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = np.nanmax(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0)
+        seen = f"different outputs (max |difference| {gap:.3g})"
+    raise ValueError(
+        f"gradcheck: {name} is not deterministic: two calls at the same input gave {seen}, so finite "
+        "differences would measure its randomness, not its slope. The likely cause is dropout (or another "
+        "random layer) in training mode: call model.eval(), or pass training=False; or a random draw inside f"
+    )
 
 
 def function_name(f: Any) -> str:

@@ -136,7 +136,12 @@ def fit(
     ``rng``: None → NumPy's global state, int → ``RandomState(seed)``). The last
     batch may be smaller. ``metric(output, y_batch)`` is recorded per step (e.g.
     ``accuracy``); ``schedule.step()`` is called after every optimizer step.
-    Every ``print_every`` steps it prints ``"Loss after iteration %i: %f"``.
+    Every ``print_every`` steps it prints the tutorial's ``"Loss after iteration %i: %f"``,
+    with the tutorial's (and ``minigrad moons``'s) meaning: the loss after update i, counting
+    from 0, so "iteration 0" is the loss after the first update. That is the loss the next
+    step computes before its own update (``history.loss[i + 1]``: with full batches, the
+    loss on all of X; with minibatches, on the next batch); no step computes the loss after
+    the very last update, so a line due for it is not printed.
     ``loss_fn(output, y_batch)`` must return a scalar Tensor that depends on the parameters
     (``TypeError`` for a float, ``ValueError`` for a per-sample loss of ``reduction="none"``);
     ``optimizer`` is a GD-family optimizer (``TypeError`` for BFGS/L-BFGS, which minimise a
@@ -201,7 +206,6 @@ def fit(
                 order = source.permutation(n) if source is not None else np.arange(n)
                 batches = [order[i : i + size] for i in range(0, n, size)]
             epoch_losses = []
-            line: str | None = None
             for b, idx in enumerate(batches):
                 xb, yb = (X_full, y) if idx is None else (Tensor(X[idx]), y[idx])
                 optimizer.zero_grad()
@@ -209,6 +213,8 @@ def fit(
                 step = history.steps
                 loss = loss_fn(out, yb)
                 value = _loss_value(loss, step)
+                if print_every and step >= 1 and (step - 1) % print_every == 0 and np.isfinite(value):
+                    print_fn(f"Loss after iteration {step - 1}: {value:f}")  # the tutorial's "%i: %f"
                 if not np.isfinite(value):
                     if undo is not None:  # the last step led here: undo it, history and all
                         applying = True
@@ -237,9 +243,6 @@ def fit(
                 history.steps += 1
                 # The epoch's last step stays open until the epoch's record (below) is complete.
                 applying = b == len(batches) - 1
-                line = f"Loss after iteration {step}: {value:f}" if print_every and step % print_every == 0 else None
-                if line is not None and not applying:  # printed once the step is committed
-                    print_fn(line)  # the tutorial's "%i: %f"
             epoch_loss = monitored = float(np.mean(epoch_losses))
             if validation is not None:
                 with no_grad():
@@ -260,8 +263,6 @@ def fit(
                     wait += 1
                     stalled = wait >= patience
             applying = False
-            if line is not None:  # the epoch's last step, committed with the epoch's record
-                print_fn(line)
             if stalled:
                 history.stopped = f"early stopping: {patience} epochs without improvement"
                 history.stopped += f" (best epoch {history.best_epoch})"

@@ -327,6 +327,7 @@ def test_ctrl_c_stops_moons_and_writes_its_figure(tmp_path):
     steps = int(out.split("optimizer gd: ")[1].split()[0])
     assert 1000 < steps < 10000000
     assert f"training stopped after {steps} of 10000000 steps" in err
+    assert f"wrote b.png (partial: training stopped after {steps} of 10000000 steps)" in out
     assert_png(tmp_path / "b.png")
 
 
@@ -334,6 +335,7 @@ def test_ctrl_c_stops_scores_and_writes_its_figures(tmp_path):
     argv = ["scores", "--optimizer", "gd", "--maxiter", "100000000", "--out", "figs"]
     rc, out, err = interrupt(argv, tmp_path, "gradient check")
     assert rc == 130 and "interrupted by Ctrl-C: lambda = 0.0001 stopped after" in err
+    assert "scores_cost.png (partial: lambda = 0.0001 stopped after" in out
     assert_png(tmp_path / "figs" / "scores_cost.png")
     assert_png(tmp_path / "figs" / "scores_overfitting.png")
 
@@ -343,4 +345,5 @@ def test_ctrl_c_stops_alpha_sweep_and_writes_its_figure(tmp_path):
     rc, out, err = interrupt(argv, tmp_path, "Error after 0 iterations")
     assert rc == 130 and "0 of 2 alphas completed, alpha 10 stopped after" in err
     assert "Synapse 0 Update Direction Changes" in out
+    assert "wrote a.png (partial: 0 of 2 alphas completed, alpha 10 stopped after" in out
     assert_png(tmp_path / "a.png")

@@ -182,6 +182,8 @@ def test_ctrl_c_moons_example(tmp_path):
     steps = int(re.search(r"training accuracy \S+ after (\d+) steps", out).group(1))
     assert 1000 < steps < 10000000
     announced_figures(out, tmp_path, {"moons_boundary.png", "moons_loss.png"})
+    for name in ("moons_boundary.png", "moons_loss.png"):  # each figure says it shows a cut run
+        assert f"{name} (partial: training interrupted after {steps} of 10000000 steps)" in out
 
 
 def test_ctrl_c_alpha_sweep_example(tmp_path):
@@ -190,6 +192,7 @@ def test_ctrl_c_alpha_sweep_example(tmp_path):
     assert rc == 130 and "interrupted by Ctrl-C after" in out and "0 of 2 alphas completed" in out
     assert "Synapse 1 Update Direction Changes" in out
     announced_figures(out, tmp_path, {"alpha_sweep.png"})
+    assert re.search(r"alpha_sweep\.png \(partial: alpha 10 stopped after \d+ of 100000000 iterations\)", out)
 
 
 def test_ctrl_c_sleep_study_example(tmp_path):
@@ -198,6 +201,7 @@ def test_ctrl_c_sleep_study_example(tmp_path):
     assert rc == 130 and "(interrupted by Ctrl-C of 100000000)" in out
     assert "autodiff vs numerical: median" in out
     announced_figures(out, tmp_path, {"gradient_check_ratios.png"})
+    assert re.search(r"gradient_check_ratios\.png \(partial: interrupted, \d+ of 100000000 initialisations", out)
 
 
 @pytest.mark.parametrize(

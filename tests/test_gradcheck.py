@@ -209,3 +209,18 @@ def test_an_op_without_a_jvp_rule_skips_the_forward_row_with_a_warning():
     with pytest.warns(mg.GradcheckWarning, match="double"):
         report = mg.gradcheck(no_jvp, np.array([1.0, 2.0]))
     assert report.passed and report.forward == []
+
+
+def test_a_random_function_is_refused_as_not_deterministic_not_called_a_kink():
+    model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=0), mg.nn.Dropout(0.5, rng=1), mg.nn.Linear(4, 1, rng=2))
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    with pytest.raises(ValueError, match="not deterministic") as info:
+        mg.gradcheck(model, x)  # dropout in training mode: a new mask at every call
+    message = str(info.value)
+    assert "dropout" in message and "training mode" in message and "model.eval()" in message
+    assert "kink" not in message and "not differentiable" not in message
+    model.eval()
+    assert mg.gradcheck(model, x).passed  # the same network, deterministic: checked as usual
+    rng = np.random.default_rng(1)
+    with pytest.raises(ValueError, match="not deterministic"):
+        mg.gradcheck(lambda w: (w * rng.normal()).sum(), np.ones(3))  # a random draw inside f

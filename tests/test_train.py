@@ -52,7 +52,8 @@ def test_fit_full_batch_reproduces_the_wildml_tutorial_loop(capsys):
     np.testing.assert_allclose(model.layers[0].b.data, b1[0], rtol=1e-9, atol=1e-12)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [f"Loss after iteration {i}" for i in (0, 100, 200)]
-    assert lines[1] == f"Loss after iteration 100: {history.loss[100]:f}"
+    # The tutorial's "iteration i": the loss after update i, which the next step computes.
+    assert lines[1] == f"Loss after iteration 100: {history.loss[101]:f}"
     assert history.steps == history.epochs == len(history.loss) == len(history.metric) == 300
     assert history.loss[-1] < history.loss[0] and history.metric[-1] > 0.8 and history.stopped is None
 
@@ -187,3 +188,29 @@ def test_ctrl_c_mid_update_keeps_consistent_parameters_and_history():
     assert len(history.loss) == 2
     for p, b in zip(model.parameters(), before):
         np.testing.assert_array_equal(p.data, b)
+
+
+def test_loss_after_iteration_0_is_the_loss_after_the_first_update_as_in_the_tutorial():
+    X, y = moons()
+    np.random.seed(0)
+    model = nn.MLP([2, 3, 2])
+    weights = [layer.W for layer in model.layers]
+
+    def loss_fn(out, target):
+        return losses.cross_entropy(out, target, reduction="sum") + losses.l2_penalty(weights, 0.01)
+
+    lines = []
+    history = mg.fit(model, X, y, loss_fn, optim.GD(model, lr=0.01), epochs=3, print_every=1, print_fn=lines.append)
+    # The tutorial (and `minigrad moons`) print 0.432387 = L/N after the first update; L/N before it is higher.
+    after_first = float(lines[0].split(": ")[1])
+    assert f"{after_first / len(X):.6f}" == "0.432387" and history.loss[0] > after_first
+    # Each line is the loss of the parameters after that update; none computes the loss after the last one.
+    assert lines == [f"Loss after iteration {i}: {history.loss[i + 1]:f}" for i in (0, 1)]
+
+
+def test_no_progress_line_for_a_loss_no_step_computed():
+    model = nn.Linear(1, 1, rng=0)
+    X, y = np.array([[1.0], [2.0]]), np.array([[1.0], [2.0]])
+    lines = []
+    mg.fit(model, X, y, losses.mse_loss, optim.SGD(model, lr=0.1), epochs=1, print_every=1, print_fn=lines.append)
+    assert lines == []  # the loss after the only update is never computed: nothing is made up

@@ -290,4 +290,5 @@ def test_progress_lines_once_per_committed_step_with_minibatches():
         print_fn=lines.append,
     )  # 4 batches per epoch: steps 0..11, the epochs' last steps are 3, 7, 11
     assert h.steps == 12
-    assert lines == [f"Loss after iteration {i}: {h.loss[i]:f}" for i in range(0, 12, 3)]  # 3: deferred
+    # "after iteration i": the loss after update i, which step i + 1 computes (the tutorial's meaning)
+    assert lines == [f"Loss after iteration {i}: {h.loss[i + 1]:f}" for i in range(0, 12, 3)]
