@@ -44,9 +44,9 @@ def wildml_init(hidden, classes=2, dtype=np.float64, seed=0):
 @pytest.mark.parametrize("seed", range(4))
 def test_catches_the_one_minus_z1_squared_slip_and_passes_the_tutorial_formula(seed):
     params = wildml_init(hidden=3 + seed, seed=seed)
-    mg.gradcheck(moons_net(right_tanh, seed=seed), *params)
+    mg.gradcheck(moons_net(right_tanh, seed=seed), *params, forward=False)
     with pytest.raises(mg.GradcheckError) as info:
-        mg.gradcheck(moons_net(slip_tanh, seed=seed), *params)
+        mg.gradcheck(moons_net(slip_tanh, seed=seed), *params, forward=False)
     report = info.value.report
     # δ2 feeds dW1 and db1 only: the slip shows exactly there.
     assert [c.passed for c in report.checks] == [False, False, True, True]
@@ -62,7 +62,7 @@ def test_the_error_names_the_input_the_worst_element_and_both_values():
     square = mg.custom_vjp(lambda x: (x**2, x), backward, name="square")
     W = mg.Tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True, name="W1")
     with pytest.raises(mg.GradcheckError) as info:
-        mg.gradcheck(lambda W: square(W) * 3, W)
+        mg.gradcheck(lambda W: square(W) * 3, W, forward=False)
     check = info.value.report["W1"]
     assert check.worst == (1, 2)
     message = str(info.value)
@@ -78,7 +78,7 @@ def test_report_metrics_follow_their_definitions():
     # autodiff 3x where the truth is 2x: relative error 1/3 everywhere, ratio |x|/|5x| = 1/5.
     x = np.array([0.5, -1.5, 2.0])
     wrong_square = mg.custom_vjp(lambda x: ((x**2).sum(), x), lambda x, g: 3 * x * g, name="wrong_square")
-    report = mg.gradcheck(wrong_square, x, raise_exception=False)
+    report = mg.gradcheck(wrong_square, x, raise_exception=False, forward=False)
     (check,) = report.checks
     assert not report.passed and report.failures == [check]
     np.testing.assert_allclose(check.numerical, 2 * x, rtol=1e-9)
@@ -92,9 +92,9 @@ def test_random_signed_projection_sees_errors_a_uniform_weighting_would_hide():
     # backward adds g - mean(g): zero whenever every output is weighted alike.
     identity = mg.custom_vjp(lambda x: (x.copy(), None), lambda r, g: 2 * g - g.mean(), name="identity")
     x = np.array([0.1, 0.2, 0.3, 0.4])
-    mg.gradcheck(lambda x: identity(x).sum(), x)  # scalar output, g = 1: the error is invisible here
+    mg.gradcheck(lambda x: identity(x).sum(), x, forward=False)  # scalar output, g = 1: the error is invisible here
     with pytest.raises(mg.GradcheckError):
-        mg.gradcheck(identity, x)  # vector output: random ± weights expose it
+        mg.gradcheck(identity, x, forward=False)  # vector output: random ± weights expose it
 
 
 def test_which_inputs_are_checked():
@@ -144,7 +144,7 @@ def test_float32_warns_catches_errors_above_a_tenth_of_a_percent_and_documents_w
     x64 = np.random.default_rng(1).uniform(-2, 2, (4, 3))
     x32 = x64.astype(np.float32)
     with pytest.warns(mg.GradcheckWarning, match="float32"):
-        report = mg.gradcheck(scaled_tanh(1.0), x32)
+        report = mg.gradcheck(scaled_tanh(1.0), x32, forward=False)
     assert (report.rtol, report.atol) == (1e-3, 1e-4) and report.dtype == np.float32
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mg.GradcheckWarning)
@@ -154,7 +154,7 @@ def test_float32_warns_catches_errors_above_a_tenth_of_a_percent_and_documents_w
         with pytest.raises(mg.GradcheckError):
             mg.gradcheck(moons_net(slip_tanh, dtype=np.float32), *wildml_init(3, dtype=np.float32))
     with pytest.raises(mg.GradcheckError):
-        mg.gradcheck(scaled_tanh(1.0001), x64)  # float64 sees it
+        mg.gradcheck(scaled_tanh(1.0001), x64, forward=False)  # float64 sees it
 
 
 def test_float32_summed_loss_over_many_samples_passes_on_its_rounding_floor():
