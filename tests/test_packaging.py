@@ -39,7 +39,13 @@ def test_no_stray_files_at_the_repository_root():
         pytest.skip("not a git checkout")
     top = {line.split("/")[0] for line in tracked.stdout.splitlines()}
     expected = {".ci", ".gitignore", "LICENSE", "README.md", "benchmarks", "docs", "examples", "minigrad"}
-    expected |= {"pyproject.toml", "setup.cfg", "tests", "minigrad_launch.py"}  # the console script: see its docstring
+    expected |= {
+        "pyproject.toml",
+        "setup.cfg",
+        "tests",
+        "minigrad_launch.py",
+        "mkdocs.yml",
+    }  # the console script: see its docstring
     assert top <= expected, top - expected
 
 

@@ -322,6 +322,7 @@ def _png(path):
 
 
 def test_draw_writes_a_png_of_the_tutorial_network(tmp_path):
+    pytest.importorskip("matplotlib")  # drawing needs the [plot] extra; without it this skips
     *_, loss = tutorial_net(reg_lambda=0.01)
     path = mg.draw(loss, tmp_path / "sub" / "graph.png")
     assert path == tmp_path / "sub" / "graph.png"
@@ -330,6 +331,7 @@ def test_draw_writes_a_png_of_the_tutorial_network(tmp_path):
 
 
 def test_draw_from_a_backward_trace_and_a_compact_view_of_hundreds_of_nodes(tmp_path):
+    pytest.importorskip("matplotlib")  # drawing needs the [plot] extra; without it this skips
     rng = np.random.default_rng(0)
     W = mg.Tensor(rng.standard_normal((3, 3)), requires_grad=True, name="W")
     h, loss = mg.Tensor(np.ones((2, 3))), 0.0
@@ -353,6 +355,7 @@ def test_draw_says_what_is_missing_without_matplotlib(monkeypatch, tmp_path):
 
 
 def test_the_example_explains_and_draws_the_tutorial_network(tmp_path, capsys):
+    pytest.importorskip("matplotlib")  # drawing needs the [plot] extra; without it this skips
     spec = importlib.util.spec_from_file_location("explain_graph", ROOT / "examples" / "explain_graph.py")
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
@@ -379,6 +382,7 @@ def test_the_dot_checker_rejects_broken_text(broken):
 
 
 def test_single_tensors_trace_draw_and_export(tmp_path):
+    pytest.importorskip("matplotlib")  # drawing needs the [plot] extra; without it this skips
     c = mg.Tensor(3.0)
     assert [r.label for r in mg.trace(c).rows] == ["3"] and "0  3     const" in str(mg.trace(c))
     nodes, edges = parse_dot(mg.to_dot(c))
