@@ -409,11 +409,15 @@ def _scores(args: argparse.Namespace) -> int:
     runs = {}
     unit = "steps" if args.optimizer == "gd" else "iterations"
     interrupted = False
+    stopped = None
     for lam in (args.reg_lambda, 0.0) if args.reg_lambda else (0.0,):
         try:
             run = train_scores(lam, args.optimizer, maxiter=args.maxiter, seed=args.seed)
         except NonFiniteError as exc:  # gradient descent's only way out of a blow-up
             raise UsageError(_scores_divergence(args, lam, exc)) from None
+        except KeyboardInterrupt:  # before training started (train_scores handles it once it has)
+            stopped = f"lambda = {lam:g} stopped before its first {unit[:-1]}"
+            break
         runs[lam] = run
         print(f"\nlambda = {lam:g}, {args.optimizer}: {run.iterations} {unit} ({run.message})")
         print("  J and test J of the parameters after each update:")
@@ -437,7 +441,6 @@ def _scores(args: argparse.Namespace) -> int:
         if run.interrupted:
             interrupted = True
             break
-    stopped = None
     if interrupted:
         last = list(runs.values())[-1]
         stopped = f"lambda = {last.lam:g} stopped after {last.iterations} {unit}"

@@ -333,7 +333,9 @@ def test_ctrl_c_stops_moons_and_writes_its_figure(tmp_path):
 
 def test_ctrl_c_stops_scores_and_writes_its_figures(tmp_path):
     argv = ["scores", "--optimizer", "gd", "--maxiter", "100000000", "--out", "figs"]
-    rc, out, err = interrupt(argv, tmp_path, "gradient check")
+    # A second after the last line it prints, gradient descent has run for long under any load (a step takes
+    # microseconds), so the interrupt lands inside training, which is what this test is about.
+    rc, out, err = interrupt(argv, tmp_path, "gradient check", delay=1.0)
     assert rc == 130 and "interrupted by Ctrl-C: lambda = 0.0001 stopped after" in err
     assert "scores_cost.png (partial: lambda = 0.0001 stopped after" in out
     assert_png(tmp_path / "figs" / "scores_cost.png")
