@@ -443,7 +443,17 @@ class Tensor:
         ``create_graph=True`` records the backward pass, so each ``.grad`` it adds
         to becomes a Tensor that can be differentiated again (double backward).
         ``inputs=[...]`` accumulates only into those tensors' ``.grad`` (leaves or not).
+        Raises ``TracingError`` inside ``mg.compile``, which does not trace a step that
+        calls ``backward()`` yet: compile ``mg.value_and_grad(loss)`` and update outside.
         """
+        if _tracing.trace is not None:
+            from .tracing import TracingError
+
+            raise TracingError(
+                "mg.compile: backward() was called inside the compiled function; compiled steps cannot call "
+                "backward() or update parameters in place yet. Compile the loss's gradient instead, "
+                "step = mg.compile(mg.value_and_grad(loss_fn)), and apply the update outside it"
+            )
         engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # -- operators: NumPy semantics, a Tensor, array or number on either side --

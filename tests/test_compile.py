@@ -372,3 +372,17 @@ def test_labels_passed_as_arguments_are_checked_on_every_call():
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         compiled(z, np.array([0, 1, 3, 0]))
     assert compiled.traces == 1 and "raise_if(" in compiled.source
+
+
+def test_a_step_that_calls_backward_is_refused_with_what_to_do_instead():
+    # Until whole training steps compile (issue 23), the error says so instead of suggesting mg.where.
+    w = mg.Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(mg.TracingError, match=r"backward\(\) was called inside the compiled function.*value_and_grad"):
+        mg.compile(step)(np.ones(3))
+    assert w.grad is None  # nothing was accumulated
