@@ -13,12 +13,13 @@ Ctrl-C can cut short, before any code of ours could catch it. It imports nothing
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["main", "starting"]
+__all__ = ["main", "starting", "interrupt_exits"]
 
 MESSAGE = "interrupted by Ctrl-C while starting, before any work"
 
@@ -53,6 +54,30 @@ def starting() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
     if seen:  # swallowed by the code it interrupted: the user still asked to stop
         _exit_interrupted()
+
+
+def interrupt_exits() -> Callable[[], None]:
+    """Until the returned function is called, a Ctrl-C prints one line and ends the process with status 130.
+
+    For ``python -m minigrad``: Python imports the package (NumPy, SciPy, every op) before the
+    command's own code runs, so its ``__init__`` calls this first and the returned restore last.
+    The handler ends the process at once (``os._exit``): inside an extension's C start-up an
+    exception could be lost or turned into another.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        os.write(2, (MESSAGE + "\n").encode())
+        os._exit(130)
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: nothing to do
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore
 
 
 def _exit_interrupted() -> None:

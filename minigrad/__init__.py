@@ -6,7 +6,16 @@ loss = mg.tanh(X @ W).sum()
 loss.backward()          # W.grad now holds d loss / d W
 """
 
+import sys as _sys
 from typing import Any
+
+if _sys.argv[:1] == ["-m"]:  # `python -m minigrad` is starting: a Ctrl-C while the package loads is one line
+    try:
+        from minigrad_launch import interrupt_exits as _interrupt_exits
+    except ImportError:  # the package without its console-script module: Python's own handling
+        _restore_sigint = None
+    else:
+        _restore_sigint = _interrupt_exits()
 
 from ._numpy_api import floor_divide, remainder
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
@@ -220,3 +229,6 @@ from .ops import (  # noqa: E402
 )
 
 __all__ += _ARRAY_OPS
+
+if _sys.argv[:1] == ["-m"] and _restore_sigint is not None:
+    _restore_sigint()

@@ -62,3 +62,13 @@ def test_ctrl_c_while_an_example_starts_exits_130_in_one_line(tmp_path, script, 
     assert rc == 130, (rc, err)
     assert err == "interrupted by Ctrl-C while starting, before any work\n" and out == ""
     assert not (tmp_path / "minigrad-out").exists()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.1, 0.2])
+def test_ctrl_c_while_python_m_minigrad_starts_exits_130_in_one_line(tmp_path, delay):
+    # The package's __init__ runs before __main__.py: it exits 130 in one line itself.
+    argv = [sys.executable, "-m", "minigrad", "moons", "--steps", "10000000"]
+    rc, out, err = interrupt_at_start(argv, tmp_path, delay)
+    assert rc == 130, (rc, err)
+    assert len(err.splitlines()) == 1 and err.startswith("interrupted by Ctrl-C"), err  # at start-up or later
+    assert "Traceback" not in out + err
